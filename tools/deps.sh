@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Installs the Debian packages mtreefs needs to build, test and run, when
+# something is missing: as root through apt-get, otherwise it prints the exact
+# command to run. Used by `make check`, `make run` and .ci/run.
+set -u
+PKGS="build-essential libfuse3-dev fuse3 pkg-config perl binutils util-linux python3 libxml2-utils"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "mtreefs needs:$missing" >&2
+	echo "run as root: apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || exit 1
+apt-get install -y -qq $missing || exit 1

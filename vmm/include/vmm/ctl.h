@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control language (SPEC section 4): one command per line, shared by
+ * scripts, the global ctl file and each region's ctl file.
+ *
+ *   container ID SIZE [name=NAME] [PLACE]
+ *   ram|rom   ID SIZE [name=NAME] [backend=anon|memfd|file:PATH] [max=SIZE] [idstr=S] [PLACE]
+ *   romd      ID SIZE [name=NAME] [PLACE]
+ *   io        ID SIZE [name=NAME] [device=KIND] [PLACE]
+ *   alias     ID TARGET OFFSET SIZE [name=NAME] [PLACE]
+ *   map       ID [in PARENT] at ADDR [prio P]
+ *   unmap     ID
+ *   set       ID KEY VALUE
+ *   delete    ID
+ *   address-space NAME ROOT
+ *   begin | commit | abort
+ *   PLACE := [in PARENT] at ADDR [prio P]
+ */
+#ifndef VMM_CTL_H
+#define VMM_CTL_H
+
+#include <vmm/base.h>
+
+struct vmm_memory;
+
+/**
+ * struct vmm_ctl_ctx - where commands are executed
+ * @mem: the model
+ * @region: the implied region of a region's ctl file (NULL for the global ctl
+ *          and scripts): "in PARENT" defaults to it for creations and map, and
+ *          "set KEY VALUE" / "delete" act on it
+ * @line: 1-based number of the failing line (out)
+ */
+struct vmm_ctl_ctx {
+	struct vmm_memory *mem;
+	const char *region;
+	unsigned line;
+};
+
+/*
+ * Execute @len bytes of @text as one transaction: every line applies, or none
+ * does and the model is exactly as before. begin/commit/abort lines open and
+ * close transactions that outlive the call (the ctl file's batching across
+ * writes); the call's own work nests inside them. Returns 0 or -errno, with
+ * @err's message naming the line ("line 3: unknown region 'foo'").
+ */
+int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct vmm_err *err);
+
+/* Read and execute a script file (as vmm_ctl_exec, one transaction). */
+int vmm_ctl_exec_file(struct vmm_ctl_ctx *ctx, const char *path, struct vmm_err *err);
+
+/*
+ * Tokenizer, exposed for the importer and tests: split one line into tokens
+ * (double quotes group, backslash escapes \" and \\ inside quotes, # starts a
+ * comment outside quotes). Returns the token count or -EINVAL (unterminated
+ * quote, too many tokens). Tokens point into @scratch (at least strlen+1 bytes).
+ */
+#define VMM_CTL_MAX_TOKENS 32
+int vmm_ctl_tokenize(const char *line, char *scratch, char **tok, int max);
+
+/* Quote @s for the control language if it needs it (spaces, quotes, '#', empty). */
+void vmm_ctl_quote(struct vmm_buf *out, const char *s);
+
+/* Emit a script that rebuilds the whole model (regions, mappings, attributes, address spaces). */
+void vmm_ctl_dump_script(struct vmm_memory *m, struct vmm_buf *out);
+
+#endif

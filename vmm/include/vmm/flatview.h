@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Flat views: the rendered, simplified, sorted list of ranges an address
+ * space resolves to (QEMU's FlatView/FlatRange). A flat view is immutable once
+ * published and reference counted, so readers can hold one while the topology
+ * changes; address spaces whose flat-view root is the same region share one.
+ */
+#ifndef VMM_FLATVIEW_H
+#define VMM_FLATVIEW_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <vmm/memory.h>
+
+/**
+ * struct vmm_flat_range - one range of a flat view
+ * @start, @size: guest range [start, start+size)
+ * @mr: leaf region (holds a reference)
+ * @offset_in_region: offset of @start inside @mr
+ * @readonly, @nonvolatile, @romd_mode, @dirty_log_mask: effective attributes
+ */
+struct vmm_flat_range {
+	vmm_u128 start;
+	vmm_u128 size;
+	struct vmm_mr *mr;
+	vmm_u128 offset_in_region;
+	bool readonly;
+	bool nonvolatile;
+	bool romd_mode;
+	uint8_t dirty_log_mask;
+};
+
+/**
+ * struct vmm_flatview
+ * @root: the flat-view root region (after QEMU's root simplification), or NULL
+ *        ("Root memory region: (none)")
+ * @ranges, @nr: sorted, disjoint, simplified
+ * @refs: references (each address space using it holds one)
+ * @id: stable number for the filesystem (flatviews/N), unique per model
+ */
+struct vmm_flatview {
+	struct vmm_mr *root;
+	struct vmm_flat_range *ranges;
+	size_t nr;
+	size_t cap;
+	atomic_uint refs;
+	uint64_t id;
+	void *priv;
+};
+
+/* Current flat view of @as with a reference taken; release with vmm_flatview_unref. */
+struct vmm_flatview *vmm_as_get_flatview(struct vmm_as *as);
+void vmm_flatview_ref(struct vmm_flatview *fv);
+void vmm_flatview_unref(struct vmm_flatview *fv);
+
+/* Index of the range containing @addr, or -1 (binary search). */
+ssize_t vmm_flatview_lookup(const struct vmm_flatview *fv, vmm_u128 addr);
+/* Index of the first range ending after @addr (for SEEK_DATA), or fv->nr. */
+size_t vmm_flatview_lower_bound(const struct vmm_flatview *fv, vmm_u128 addr);
+
+/* QEMU's memory_region_get_flatview_root(): NULL when it renders to nothing. */
+struct vmm_mr *vmm_flatview_root_of(struct vmm_mr *root);
+
+/*
+ * Render @root from scratch into a new flat view (refs = 1), exactly as QEMU's
+ * generate_memory_topology(): render_memory_region + flatview_simplify.
+ * Used by commit and by tests; returns NULL with errno on allocation failure.
+ */
+struct vmm_flatview *vmm_flatview_render(struct vmm_mr *root);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading QEMU's own text: `info mtree -D` (and `-f` to settle what -D cannot
+ * say: containers vs i/o regions, readonly aliases) turned into a control
+ * script that rebuilds the same topology; and comparing two topologies range
+ * by range (mtree diff).
+ */
+#ifndef VMM_QEMU_H
+#define VMM_QEMU_H
+
+#include <vmm/base.h>
+
+struct vmm_memory;
+
+/*
+ * Translate QEMU's `info mtree -D` text @tree (and optional `info mtree -f`
+ * text @flat, may be NULL) into a control script in @out. Returns 0 or
+ * -EINVAL with @err naming the offending input line.
+ */
+int vmm_qemu_import(const char *tree, size_t tree_len, const char *flat, size_t flat_len,
+		    struct vmm_buf *out, struct vmm_err *err);
+
+/*
+ * Compare two `info mtree -f` style flat-view texts (from QEMU or from us) per
+ * address space, range by range; writes a unified-style report to @out and
+ * returns the number of differing ranges (0: same).
+ */
+int vmm_flat_text_diff(const char *a, size_t a_len, const char *b, size_t b_len,
+		       struct vmm_buf *out);
+
+#endif
