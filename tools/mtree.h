@@ -12,6 +12,7 @@ struct mtree_cmd {
 int mtree_render(int argc, char **argv);
 int mtree_import_qemu(int argc, char **argv);
 int mtree_diff(int argc, char **argv);
+int mtree_plot(int argc, char **argv);
 
 /* Read a whole file ("-" is stdin); NULL with errno set. */
 char *mtree_slurp(const char *path, size_t *len);
