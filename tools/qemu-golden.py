@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+#
+# Regenerates the golden outputs under tests/golden/ from a real QEMU: for
+# each configuration it starts qemu-system-x86_64 with a private QMP unix
+# socket (no display, no network, nothing outside loopback), optionally lets
+# the guest firmware run for a moment so that SeaBIOS programs the PCI BARs,
+# stops it, and stores `info mtree -D`, `info mtree -f`, `info mtree` and
+# `info ramblock` (\r stripped), the exact command line and QEMU's version in
+# tests/golden/NAME/. It is a maintainer tool, not part of the product: the
+# tests only read what it wrote. Usage: tools/qemu-golden.py [--list] [NAME...]
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(TOP, "tests", "golden")
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+
+# name -> (arguments, seconds to run before `stop`; 0 keeps -S)
+CONFIGS = {}
+
+
+def cfg(name, args, run=0.0):
+    CONFIGS[name] = (args, run)
+
+
+# The pc machine with nothing plugged in, for the pc-machine engineer.
+for size in ("128M", "512M", "3584M", "4G", "6G"):
+    cfg("pc-nodefaults-" + size,
+        ["-machine", "pc,accel=kvm", "-m", size, "-S", "-nodefaults"])
+
+# Richer configurations for the importer.
+cfg("pc-default-512M", ["-machine", "pc,accel=kvm", "-m", "512M"], run=2)
+cfg("pc-3583M-run", ["-machine", "pc,accel=kvm", "-m", "3583M", "-nodefaults"], run=2)
+cfg("pc-3585M", ["-machine", "pc,accel=kvm", "-m", "3585M", "-S", "-nodefaults"])
+cfg("q35-nodefaults-128M", ["-machine", "q35,accel=kvm", "-m", "128M", "-S", "-nodefaults"])
+cfg("q35-2047M", ["-machine", "q35,accel=kvm", "-m", "2047M", "-S", "-nodefaults"])
+cfg("q35-2G", ["-machine", "q35,accel=kvm", "-m", "2G", "-S", "-nodefaults"])
+cfg("q35-2049M-run", ["-machine", "q35,accel=kvm", "-m", "2049M", "-nodefaults"], run=2)
+cfg("q35-3G", ["-machine", "q35,accel=kvm", "-m", "3G", "-S", "-nodefaults"])
+cfg("q35-4G", ["-machine", "q35,accel=kvm", "-m", "4G", "-S", "-nodefaults"])
+cfg("q35-default-1G", ["-machine", "q35,accel=kvm", "-m", "1G"], run=2)
+cfg("pc-numa-ram-memfd",
+    ["-machine", "pc,accel=kvm", "-m", "1G", "-nodefaults",
+     "-object", "memory-backend-ram,id=n0,size=512M",
+     "-object", "memory-backend-memfd,id=n1,size=512M",
+     "-numa", "node,nodeid=0,memdev=n0", "-numa", "node,nodeid=1,memdev=n1"], run=2)
+cfg("q35-membackend-file",
+    ["-machine", "q35,accel=kvm,memory-backend=mf", "-m", "256M", "-nodefaults",
+     "-object", "memory-backend-file,id=mf,size=256M,mem-path=@TMP@/guest-ram,share=on"],
+    run=2)
+cfg("pc-dimm",
+    ["-machine", "pc,accel=kvm", "-m", "1G,slots=2,maxmem=4G", "-nodefaults",
+     "-object", "memory-backend-ram,id=m1,size=512M",
+     "-device", "pc-dimm,memdev=m1,id=dimm1"], run=2)
+cfg("pc-devices-run",
+    ["-machine", "pc,accel=kvm", "-m", "512M", "-nodefaults",
+     "-device", "VGA", "-netdev", "user,id=u0,restrict=on",
+     "-device", "e1000,netdev=u0",
+     "-drive", "if=none,id=d0,format=raw,file=@TMP@/disk.img",
+     "-device", "virtio-blk-pci,drive=d0"], run=2)
+cfg("q35-devices-run",
+    ["-machine", "q35,accel=kvm", "-m", "512M", "-nodefaults",
+     "-device", "virtio-vga", "-netdev", "user,id=u0,restrict=on",
+     "-device", "virtio-net-pci,netdev=u0",
+     "-drive", "if=none,id=d0,format=raw,file=@TMP@/disk.img",
+     "-device", "nvme,drive=d0,serial=golden"], run=2)
+cfg("pc-ivshmem-run",
+    ["-machine", "pc,accel=kvm", "-m", "256M", "-nodefaults",
+     "-object", "memory-backend-memfd,id=shm0,size=1M,share=on",
+     "-device", "ivshmem-plain,memdev=shm0"], run=2)
+cfg("q35-devices-stopped",
+    ["-machine", "q35,accel=kvm", "-m", "512M", "-nodefaults", "-S",
+     "-device", "e1000,netdev=u0", "-netdev", "user,id=u0,restrict=on",
+     "-device", "VGA"])
+
+
+class Qmp:
+    """Just enough QMP: greeting, capabilities, commands, skipping events."""
+
+    def __init__(self, path, deadline):
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rwb")
+        self.recv()
+        self.cmd("qmp_capabilities")
+
+    def recv(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise EOFError("QMP closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def cmd(self, name, **args):
+        self.file.write(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+        self.file.flush()
+        msg = self.recv()
+        if "error" in msg:
+            raise RuntimeError("%s: %s" % (name, msg["error"]))
+        return msg["return"]
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line}).replace("\r", "")
+
+
+def generate(name, args, run, tmp):
+    sock = os.path.join(tmp, "qmp.sock")
+    args = [a.replace("@TMP@", tmp) for a in args]
+    argv = [QEMU] + args + ["-display", "none", "-monitor", "none", "-serial", "none",
+                            "-qmp", "unix:%s,server=on,wait=off" % sock]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        qmp = Qmp(sock, time.time() + 20)
+        if run:
+            time.sleep(run)
+            qmp.cmd("stop")
+        outs = {
+            "mtree-D": qmp.hmp("info mtree -D"),
+            "mtree-f": qmp.hmp("info mtree -f"),
+            "mtree": qmp.hmp("info mtree"),
+            "ramblock": qmp.hmp("info ramblock"),
+            "version": qmp.hmp("info version"),
+        }
+        qmp.cmd("quit")
+    finally:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    for fname, text in outs.items():
+        with open(os.path.join(d, fname), "w") as f:
+            f.write(text)
+    # The command line with the temporary directory named neutrally.
+    shown = [a.replace(tmp, "/tmp/golden") for a in argv]
+    with open(os.path.join(d, "cmdline"), "w") as f:
+        f.write(shlex.join(shown) + "\n")
+
+
+def main():
+    names = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if "--list" in sys.argv:
+        print("\n".join(CONFIGS))
+        return 0
+    for n in names:
+        if n not in CONFIGS:
+            print("unknown config %s" % n, file=sys.stderr)
+            return 2
+    for name in names or list(CONFIGS):
+        args, run = CONFIGS[name]
+        tmp = tempfile.mkdtemp(prefix="qemu-golden.")
+        try:
+            with open(os.path.join(tmp, "disk.img"), "wb") as f:
+                f.truncate(1 << 20)
+            generate(name, args, run, tmp)
+            print("  GOLDEN  %s" % name)
+        finally:
+            shutil.rmtree(tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
