@@ -37,14 +37,15 @@ for size in ("128M", "512M", "3584M", "4G", "6G"):
     cfg("pc-nodefaults-" + size,
         ["-machine", "pc,accel=kvm", "-m", size, "-S", "-nodefaults"])
 
-# Richer configurations for the importer.
+# Richer configurations for the importer. pc splits RAM at 3.5G (0xe0000000),
+# q35 at 2.75G (0xb0000000: above it only 2G stay below 4G).
 cfg("pc-default-512M", ["-machine", "pc,accel=kvm", "-m", "512M"], run=2)
 cfg("pc-3583M-run", ["-machine", "pc,accel=kvm", "-m", "3583M", "-nodefaults"], run=2)
 cfg("pc-3585M", ["-machine", "pc,accel=kvm", "-m", "3585M", "-S", "-nodefaults"])
 cfg("q35-nodefaults-128M", ["-machine", "q35,accel=kvm", "-m", "128M", "-S", "-nodefaults"])
-cfg("q35-2047M", ["-machine", "q35,accel=kvm", "-m", "2047M", "-S", "-nodefaults"])
+cfg("q35-2815M", ["-machine", "q35,accel=kvm", "-m", "2815M", "-S", "-nodefaults"])
 cfg("q35-2G", ["-machine", "q35,accel=kvm", "-m", "2G", "-S", "-nodefaults"])
-cfg("q35-2049M-run", ["-machine", "q35,accel=kvm", "-m", "2049M", "-nodefaults"], run=2)
+cfg("q35-2816M-run", ["-machine", "q35,accel=kvm", "-m", "2816M", "-nodefaults"], run=2)
 cfg("q35-3G", ["-machine", "q35,accel=kvm", "-m", "3G", "-S", "-nodefaults"])
 cfg("q35-4G", ["-machine", "q35,accel=kvm", "-m", "4G", "-S", "-nodefaults"])
 cfg("q35-default-1G", ["-machine", "q35,accel=kvm", "-m", "1G"], run=2)
