@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `info mtree -f` and `info ramblock` exactly as QEMU 7.2 prints them
+ * (softmmu/memory.c mtree_info_flatview/mtree_print_flatview and
+ * softmmu/physmem.c ram_block_format), plus our own `info memslots` table.
+ * Flat views are numbered in order of first use by the address spaces in
+ * creation order (QEMU walks a pointer-keyed hash table instead); each block
+ * lists the spaces that share the view in creation order, as QEMU's GArray
+ * does. A range gets " KVM" when the view belongs to the space KVM listens to
+ * ("memory") and a memslot covers exactly that range (kvm_accel_has_memory).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmm/flatview.h>
+#include <vmm/kvm.h>
+#include <vmm/memory.h>
+#include <vmm/print.h>
+#include <vmm/ramblock.h>
+#include "print-util.h"
+
+/* The address space the KVM listener is registered on (QEMU's address_space_memory). */
+#define KVM_AS_NAME "memory"
+
+struct fv_ent {
+	struct vmm_as *as;
+	struct vmm_flatview *fv;
+	size_t group;
+	size_t idx;
+};
+
+static int fv_ent_cmp(const void *pa, const void *pb)
+{
+	const struct fv_ent *a = pa, *b = pb;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static void fv_ents_free(struct fv_ent *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].fv)
+			vmm_flatview_unref(v[i].fv);
+	free(v);
+}
+
+/* Every address space with a reference on its current view, grouped by view. */
+static ssize_t fv_ents(struct vmm_memory *m, struct fv_ent **out)
+{
+	struct vmm_ptrmap byfv;
+	const void *key;
+	struct fv_ent *v;
+	size_t n = 0, ng = 0, i;
+	struct vmm_as *as;
+
+	for (as = vmm_memory_first_as(m); as; as = as->next)
+		n++;
+	*out = NULL;
+	if (!n)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	vmm_ptrmap_init(&byfv);
+	for (as = vmm_memory_first_as(m), i = 0; as; as = as->next, i++) {
+		v[i].as = as;
+		v[i].idx = i;
+		v[i].fv = vmm_as_get_flatview(as);
+		/* a space without a view (never expected) gets a group of its own */
+		key = v[i].fv ? (const void *)v[i].fv : (const void *)as;
+		if (vmm_ptrmap_put(&byfv, key, ng) < 0) {
+			vmm_ptrmap_free(&byfv);
+			fv_ents_free(v, i + 1);
+			return -ENOMEM;
+		}
+		vmm_ptrmap_get(&byfv, key, &v[i].group);
+		if (v[i].group == ng)
+			ng++;
+	}
+	vmm_ptrmap_free(&byfv);
+	qsort(v, n, sizeof(*v), fv_ent_cmp);
+	*out = v;
+	return (ssize_t)n;
+}
+
+static void fv_print_range(const struct vmm_flat_range *r, struct vmm_slotidx *kvm,
+			   struct vmm_buf *out)
+{
+	uint64_t start = (uint64_t)r->start;
+	uint64_t last = vmm_print_last(r->size);
+
+	vmm_buf_printf(out, "  %016" PRIx64 "-%016" PRIx64 " (prio %d, %s%s): %s", start,
+		       start + last, r->mr->priority, r->nonvolatile ? "nv-" : "",
+		       r->readonly ? "rom" : vmm_print_mr_type(r->mr), r->mr->name);
+	if (r->offset_in_region)
+		vmm_buf_printf(out, " @%016" PRIx64, (uint64_t)r->offset_in_region);
+	/* QEMU asks for MR_SIZE + 1 in 64 bits: a 2^64 range asks for size 0 */
+	if (kvm && vmm_slotidx_exact(kvm, start, last + 1))
+		vmm_buf_puts(out, " KVM");
+	vmm_buf_puts(out, "\n");
+}
+
+/* One "FlatView #N" block for the entries @v[0..n) that share a view. */
+static void fv_print_block(unsigned num, const struct fv_ent *v, size_t n,
+			   struct vmm_slotidx *slots, struct vmm_buf *out)
+{
+	const struct vmm_flatview *fv = v[0].fv;
+	struct vmm_slotidx *kvm = NULL;
+	size_t i;
+
+	vmm_buf_printf(out, "FlatView #%u\n", num);
+	for (i = 0; i < n; i++) {
+		const struct vmm_mr *root = v[i].as->root;
+
+		vmm_buf_printf(out, " AS \"%s\", root: %s", v[i].as->name,
+			       root ? root->name : "(none)");
+		if (root && root->type == VMM_MR_ALIAS && root->alias)
+			vmm_buf_printf(out, ", alias %s", root->alias->name);
+		vmm_buf_puts(out, "\n");
+		if (slots && !strcmp(v[i].as->name, KVM_AS_NAME))
+			kvm = slots;
+	}
+	vmm_buf_printf(out, " Root memory region: %s\n",
+		       fv && fv->root ? fv->root->name : "(none)");
+	if (!fv || !fv->nr) {
+		vmm_buf_puts(out, "  No rendered FlatView\n\n");
+		return;
+	}
+	if (kvm)
+		vmm_slotidx_rewind(kvm);
+	for (i = 0; i < fv->nr; i++)
+		fv_print_range(&fv->ranges[i], kvm, out);
+	vmm_buf_puts(out, "\n");
+}
+
+/**
+ * vmm_print_flatview() - QEMU's `info mtree -f`
+ * @m: the model
+ * @accel: where the memslots live (NULL: no " KVM" marks, as under TCG)
+ * @out: appended to; out->oom is set if memory ran out
+ */
+void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vmm_buf *out)
+{
+	struct vmm_slotidx slots;
+	struct fv_ent *v;
+	ssize_t n;
+	size_t i, first = 0;
+	unsigned num = 0;
+
+	if (vmm_slotidx_build(&slots, accel)) {
+		out->oom = true;
+		return;
+	}
+	n = fv_ents(m, &v);
+	if (n < 0) {
+		out->oom = true;
+		vmm_slotidx_free(&slots);
+		return;
+	}
+	for (i = 1; i <= (size_t)n; i++) {
+		if (i < (size_t)n && v[i].group == v[first].group)
+			continue;
+		fv_print_block(num++, v + first, i - first, accel ? &slots : NULL, out);
+		first = i;
+	}
+	fv_ents_free(v, (size_t)n);
+	vmm_slotidx_free(&slots);
+}
+
+/**
+ * vmm_print_ramblock() - QEMU's `info ramblock`
+ * @m: the model
+ * @out: appended to
+ *
+ * Blocks in list order (biggest max_length first); Used is used_length and
+ * Total max_length, as QEMU labels them.
+ */
+void vmm_print_ramblock(struct vmm_memory *m, struct vmm_buf *out)
+{
+	struct vmm_ramblock *rb;
+	char psize[32];
+
+	vmm_buf_printf(out, "%24s %8s  %18s %18s %18s\n", "Block Name", "PSize", "Offset",
+		       "Used", "Total");
+	for (rb = vmm_ramlist_first(vmm_memory_ramlist(m)); rb; rb = rb->next) {
+		vmm_print_size_str(rb->page_size, psize, sizeof(psize));
+		vmm_buf_printf(out, "%24s %8s  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
+			       "\n", rb->idstr, psize, rb->offset, rb->used_length,
+			       rb->max_length);
+	}
+}
+
+/**
+ * vmm_print_memslots() - the registered KVM memslots, one line each
+ * @accel: the accelerator (NULL: the header alone)
+ * @out: appended to
+ *
+ * Our own format (QEMU has no such command), in slot order:
+ *
+ *      slot as_id     guest_phys_addr        memory_size     userspace_addr  flags
+ *         0     0  0x0000000000000000 0x00000000000a0000 0x00007f5c40000000  -
+ *         3     0  0x00000000fffc0000 0x0000000000040000 0x00007f5c3ff00000  READONLY
+ *
+ * The columns are the fields of struct kvm_userspace_memory_region; flags are
+ * spelled as in <linux/kvm.h> without the KVM_MEM_ prefix, joined by '|', or
+ * '-' when none.
+ */
+void vmm_print_memslots(struct vmm_accel *accel, struct vmm_buf *out)
+{
+	const struct vmm_memslot *s;
+	uint32_t iter = 0;
+
+	vmm_buf_printf(out, "%5s %5s  %18s %18s %18s  %s\n", "slot", "as_id", "guest_phys_addr",
+		       "memory_size", "userspace_addr", "flags");
+	if (!accel)
+		return;
+	while ((s = vmm_accel_memslot_next(accel, &iter))) {
+		vmm_buf_printf(out, "%5" PRIu32 " %5u  0x%016" PRIx64 " 0x%016" PRIx64
+			       " 0x%016" PRIx64 "  ", s->slot, (unsigned)s->as_id, s->gpa,
+			       s->size, s->hva);
+		vmm_print_slot_flags(s->flags, out);
+		vmm_buf_puts(out, "\n");
+	}
+}
