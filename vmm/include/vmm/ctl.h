@@ -56,12 +56,23 @@ int vmm_ctl_exec_file(struct vmm_ctl_ctx *ctx, const char *path, struct vmm_err 
  * quote, too many tokens). Tokens point into @scratch (at least strlen+1 bytes).
  */
 #define VMM_CTL_MAX_TOKENS 32
+/* Longest accepted line, in bytes, without its newline. */
+#define VMM_CTL_LINE_MAX 4096
 int vmm_ctl_tokenize(const char *line, char *scratch, char **tok, int max);
 
 /* Quote @s for the control language if it needs it (spaces, quotes, '#', empty). */
 void vmm_ctl_quote(struct vmm_buf *out, const char *s);
 
-/* Emit a script that rebuilds the whole model (regions, mappings, attributes, address spaces). */
+/*
+ * Emit a script that rebuilds the whole model: regions in creation order (an
+ * alias after its target), then the mappings of each container in the order
+ * that reproduces its subregion list exactly, then the attributes that differ
+ * from a fresh region's, then the address spaces. Executing it on an empty
+ * model gives identical flat views and identical `info mtree` text.
+ */
 void vmm_ctl_dump_script(struct vmm_memory *m, struct vmm_buf *out);
+
+/* True when @id is a valid region ID (letters, digits, "._-:@", not "." or ".."). */
+bool vmm_ctl_valid_id(const char *id);
 
 #endif

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The commands of the control language (SPEC section 4), one handler each,
+ * found through one table: they check the words of a tokenized line (IDs,
+ * numbers, options and the PLACE clause) and turn them into calls of the
+ * memory model's API, which enforces the topology rules and says why it
+ * refuses. A region's own ctl file supplies the implied region for PLACE,
+ * set, delete and unmap.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl-int.h"
+
+/**
+ * struct place - the PLACE clause and the KEY=VALUE options of a line
+ * @parent: "in PARENT" (or the ctl file's region), NULL when absent
+ * @have_at, @addr, @have_prio, @prio: "at ADDR", "prio P"
+ * @name, @backend, @idstr, @device, @max: creation options (NULL/0 when absent)
+ */
+struct place {
+	const char *parent;
+	bool have_at;
+	uint64_t addr;
+	bool have_prio;
+	int prio;
+	const char *name, *backend, *idstr, *device;
+	bool have_max;
+	vmm_u128 max;
+};
+
+#define OPT_NAME	(1u << 0)
+#define OPT_RAM		(1u << 1)	/* backend=, max=, idstr= */
+#define OPT_DEVICE	(1u << 2)
+#define OPT_PLACE	(1u << 3)
+
+static int bad_number(struct ctl_state *st, int r, const char *what, const char *s)
+{
+	if (r == -ERANGE)
+		return vmm_err_set(st->err, r, "%s '%s' is out of range", what, s);
+	return vmm_err_set(st->err, -EINVAL, "%s '%s' is not a number", what, s);
+}
+
+static int parse_size(struct ctl_state *st, const char *what, const char *s, vmm_u128 *v)
+{
+	int r = vmm_parse_size(s, v);
+
+	return r ? bad_number(st, r, what, s) : 0;
+}
+
+static int parse_u64(struct ctl_state *st, const char *what, const char *s, uint64_t *v)
+{
+	int r = vmm_parse_u64(s, v);
+
+	return r ? bad_number(st, r, what, s) : 0;
+}
+
+static int parse_int(struct ctl_state *st, const char *what, const char *s, int *v)
+{
+	int r = vmm_parse_int(s, v);
+
+	return r ? bad_number(st, r, what, s) : 0;
+}
+
+static int parse_bool(struct ctl_state *st, const char *key, const char *s, bool *v)
+{
+	static const char *const on[] = { "on", "1", "true", "yes" };
+	static const char *const off[] = { "off", "0", "false", "no" };
+
+	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		if (!strcmp(s, on[i]))
+			return *v = true, 0;
+		if (!strcmp(s, off[i]))
+			return *v = false, 0;
+	}
+	return vmm_err_set(st->err, -EINVAL, "%s takes on or off, not '%s'", key, s);
+}
+
+static int check_id(struct ctl_state *st, const char *id)
+{
+	if (strlen(id) > VMM_ID_MAX)
+		return vmm_err_set(st->err, -EINVAL, "ID longer than %d bytes", VMM_ID_MAX);
+	if (!vmm_ctl_valid_id(id))
+		return vmm_err_set(st->err, -EINVAL,
+				   "bad ID '%s' (letters, digits and ._-:@ only)", id);
+	return 0;
+}
+
+static int check_name(struct ctl_state *st, const char *what, const char *s)
+{
+	if (strlen(s) > VMM_NAME_MAX)
+		return vmm_err_set(st->err, -EINVAL, "%s longer than %d bytes", what,
+				   VMM_NAME_MAX);
+	return 0;
+}
+
+/* An existing region by ID: ENOENT otherwise. */
+static int find(struct ctl_state *st, const char *id, struct vmm_mr **out)
+{
+	*out = vmm_mr_find(st->m, id);
+	if (*out)
+		return 0;
+	if (!vmm_ctl_valid_id(id))
+		return check_id(st, id);
+	return vmm_err_set(st->err, -ENOENT, "unknown region '%s'", id);
+}
+
+/* The region of the ctl file this call came from. */
+static int implied(struct ctl_state *st, struct vmm_mr **out)
+{
+	*out = vmm_mr_find(st->m, st->ctx->region);
+	if (!*out)
+		return vmm_err_set(st->err, -ENOENT, "region '%s' no longer exists",
+				   st->ctx->region);
+	return 0;
+}
+
+static int set_once(struct ctl_state *st, const char **slot, const char *key, const char *v)
+{
+	if (*slot)
+		return vmm_err_set(st->err, -EINVAL, "%s given twice", key);
+	*slot = v;
+	return 0;
+}
+
+static int parse_kv(struct ctl_state *st, const char *t, unsigned allow, struct place *pl)
+{
+	const char *eq = strchr(t, '=');
+	size_t kl = eq ? (size_t)(eq - t) : 0;
+	const char *v = eq ? eq + 1 : NULL;
+
+#define KEY(k) (kl == sizeof(k) - 1 && !strncmp(t, k, kl))
+	if (eq && (allow & OPT_NAME) && KEY("name")) {
+		if (check_name(st, "name", v))
+			return st->err->code;
+		return set_once(st, &pl->name, "name=", v);
+	}
+	if (eq && (allow & OPT_RAM) && KEY("backend"))
+		return set_once(st, &pl->backend, "backend=", v);
+	if (eq && (allow & OPT_RAM) && KEY("idstr")) {
+		if (check_name(st, "idstr", v))
+			return st->err->code;
+		return set_once(st, &pl->idstr, "idstr=", v);
+	}
+	if (eq && (allow & OPT_DEVICE) && KEY("device"))
+		return set_once(st, &pl->device, "device=", v);
+	if (eq && (allow & OPT_RAM) && KEY("max")) {
+		if (pl->have_max)
+			return vmm_err_set(st->err, -EINVAL, "max= given twice");
+		pl->have_max = true;
+		return parse_size(st, "max", v, &pl->max);
+	}
+#undef KEY
+	return vmm_err_set(st->err, -EINVAL, "unexpected '%s'", t);
+}
+
+/* Parse [in PARENT] [at ADDR] [prio P] and the options allowed by @allow, in any order. */
+static int parse_rest(struct ctl_state *st, char **tok, int n, unsigned allow,
+		      struct place *pl)
+{
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	for (int i = 0; i < n; i++) {
+		const char *t = tok[i];
+		bool kw = (allow & OPT_PLACE) &&
+			  (!strcmp(t, "in") || !strcmp(t, "at") || !strcmp(t, "prio"));
+
+		if (!kw) {
+			r = parse_kv(st, t, allow, pl);
+			if (r)
+				return r;
+			continue;
+		}
+		if (i + 1 >= n)
+			return vmm_err_set(st->err, -EINVAL, "'%s' needs a value", t);
+		if (t[0] == 'i') {
+			r = set_once(st, &pl->parent, "in", tok[++i]);
+		} else if (t[0] == 'a') {
+			r = pl->have_at ? vmm_err_set(st->err, -EINVAL, "at given twice") :
+			    parse_u64(st, "address", tok[++i], &pl->addr);
+			pl->have_at = true;
+		} else {
+			r = pl->have_prio ? vmm_err_set(st->err, -EINVAL, "prio given twice") :
+			    parse_int(st, "priority", tok[++i], &pl->prio);
+			pl->have_prio = true;
+		}
+		if (r)
+			return r;
+	}
+	if (!pl->have_at && (pl->parent || pl->have_prio))
+		return vmm_err_set(st->err, -EINVAL, "PLACE needs 'at ADDR'");
+	if (pl->have_at && !pl->parent && !st->ctx->region)
+		return vmm_err_set(st->err, -EINVAL, "'at ADDR' needs 'in PARENT'");
+	if (pl->have_at && !pl->parent)
+		pl->parent = st->ctx->region;
+	return 0;
+}
+
+static int do_map(struct ctl_state *st, struct vmm_mr *mr, const struct place *pl)
+{
+	struct vmm_mr *parent;
+	int r;
+
+	if (!pl->have_at)
+		return 0;
+	r = find(st, pl->parent, &parent);
+	if (r)
+		return r;
+	return vmm_mr_map(mr, parent, pl->addr, pl->prio, st->err);
+}
+
+static int usage(struct ctl_state *st, const char *syntax)
+{
+	return vmm_err_set(st->err, -EINVAL, "usage: %s", syntax);
+}
+
+/* ---- creations ---- */
+
+static int cmd_create(struct ctl_state *st, char **tok, int n)
+{
+	const char *verb = tok[0];
+	enum vmm_mr_type type = !strcmp(verb, "container") ? VMM_MR_CONTAINER :
+				!strcmp(verb, "ram") ? VMM_MR_RAM :
+				!strcmp(verb, "rom") ? VMM_MR_ROM :
+				!strcmp(verb, "romd") ? VMM_MR_ROMD : VMM_MR_IO;
+	unsigned allow = OPT_NAME | OPT_PLACE;
+	struct vmm_ram_opts ro = { 0 };
+	struct place pl;
+	struct vmm_mr *mr;
+	vmm_u128 size;
+	int r;
+
+	if (n < 3)
+		return usage(st, "TYPE ID SIZE [name=NAME] [options] [in PARENT] [at ADDR] [prio P]");
+	if (type == VMM_MR_RAM || type == VMM_MR_ROM || type == VMM_MR_ROMD)
+		allow |= OPT_RAM;
+	if (type == VMM_MR_IO)
+		allow |= OPT_DEVICE;
+	r = check_id(st, tok[1]);
+	if (!r)
+		r = parse_size(st, "size", tok[2], &size);
+	if (!r)
+		r = parse_rest(st, tok + 3, n - 3, allow, &pl);
+	if (r)
+		return r;
+	switch (type) {
+	case VMM_MR_CONTAINER:
+		r = vmm_mr_new_container(st->m, tok[1], pl.name, size, &mr, st->err);
+		break;
+	case VMM_MR_IO:
+		r = vmm_mr_new_io(st->m, tok[1], pl.name, size, pl.device, &mr, st->err);
+		break;
+	default:
+		ro.backend = pl.backend;
+		ro.max_size = pl.have_max ? pl.max : 0;
+		ro.idstr = pl.idstr;
+		r = vmm_mr_new_ram(st->m, type, tok[1], pl.name, size, &ro, &mr, st->err);
+		break;
+	}
+	return r ? r : do_map(st, mr, &pl);
+}
+
+static int cmd_alias(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_mr *target, *mr;
+	struct place pl;
+	uint64_t off;
+	vmm_u128 size;
+	int r;
+
+	if (n < 5)
+		return usage(st, "alias ID TARGET OFFSET SIZE [name=NAME] [PLACE]");
+	r = check_id(st, tok[1]);
+	if (!r)
+		r = find(st, tok[2], &target);
+	if (!r)
+		r = parse_u64(st, "offset", tok[3], &off);
+	if (!r)
+		r = parse_size(st, "size", tok[4], &size);
+	if (!r)
+		r = parse_rest(st, tok + 5, n - 5, OPT_NAME | OPT_PLACE, &pl);
+	if (!r)
+		r = vmm_mr_new_alias(st->m, tok[1], pl.name, target, off, size, &mr, st->err);
+	return r ? r : do_map(st, mr, &pl);
+}
+
+/* ---- edits ---- */
+
+/* The region a command acts on: tok[1] if given, else the ctl file's region. */
+static int subject(struct ctl_state *st, char **tok, int n, int need, struct vmm_mr **mr,
+		   int *skip)
+{
+	if (n == need + 1 && st->ctx->region) {
+		*skip = 0;
+		return implied(st, mr);
+	}
+	*skip = 1;
+	return n == need + 2 ? find(st, tok[1], mr) : -EINVAL;
+}
+
+static int cmd_map(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_mr *mr;
+	struct place pl;
+	int r;
+
+	if (n < 2)
+		return usage(st, "map ID [in PARENT] at ADDR [prio P]");
+	r = find(st, tok[1], &mr);
+	if (!r)
+		r = parse_rest(st, tok + 2, n - 2, OPT_PLACE, &pl);
+	if (!r && !pl.have_at)
+		r = usage(st, "map ID [in PARENT] at ADDR [prio P]");
+	return r ? r : do_map(st, mr, &pl);
+}
+
+static int cmd_unmap(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_mr *mr;
+	int skip, r;
+
+	r = subject(st, tok, n, 0, &mr, &skip);
+	if (r == -EINVAL && !st->err->msg[0])
+		return usage(st, "unmap ID");
+	return r ? r : vmm_mr_unmap(mr, st->err);
+}
+
+static int cmd_delete(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_mr *mr;
+	int skip, r;
+
+	r = subject(st, tok, n, 0, &mr, &skip);
+	if (r == -EINVAL && !st->err->msg[0])
+		return usage(st, "delete ID");
+	return r ? r : vmm_mr_delete(mr, st->err);
+}
+
+static int set_flag(struct ctl_state *st, struct vmm_mr *mr, const char *key, const char *v)
+{
+	static const struct {
+		const char *key;
+		int (*fn)(struct vmm_mr *, bool, struct vmm_err *);
+	} flags[] = {
+		{ "enabled", vmm_mr_set_enabled },
+		{ "readonly", vmm_mr_set_readonly },
+		{ "nonvolatile", vmm_mr_set_nonvolatile },
+		{ "romd", vmm_mr_set_romd },
+		{ "log-dirty", vmm_mr_set_log_dirty },
+	};
+	bool on = false;
+	int r;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (strcmp(key, flags[i].key))
+			continue;
+		r = parse_bool(st, key, v, &on);
+		return r ? r : flags[i].fn(mr, on, st->err);
+	}
+	return 1;
+}
+
+static int set_value(struct ctl_state *st, struct vmm_mr *mr, const char *key, const char *v)
+{
+	struct vmm_mr *target;
+	vmm_u128 size;
+	uint64_t u;
+	int prio, r;
+
+	if (!strcmp(key, "prio")) {
+		r = parse_int(st, "priority", v, &prio);
+		return r ? r : vmm_mr_set_priority(mr, prio, st->err);
+	}
+	if (!strcmp(key, "addr")) {
+		r = parse_u64(st, "address", v, &u);
+		return r ? r : vmm_mr_set_addr(mr, u, st->err);
+	}
+	if (!strcmp(key, "alias-offset")) {
+		r = parse_u64(st, "offset", v, &u);
+		return r ? r : vmm_mr_set_alias_offset(mr, u, st->err);
+	}
+	if (!strcmp(key, "size")) {
+		r = parse_size(st, "size", v, &size);
+		return r ? r : vmm_mr_set_size(mr, size, st->err);
+	}
+	if (!strcmp(key, "alias")) {
+		r = find(st, v, &target);
+		return r ? r : vmm_mr_set_alias_target(mr, target, st->err);
+	}
+	return vmm_err_set(st->err, -EINVAL,
+			   "unknown attribute '%s' (enabled readonly nonvolatile romd log-dirty "
+			   "prio addr alias-offset size alias)", key);
+}
+
+static int cmd_set(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_mr *mr;
+	int skip, r;
+
+	r = subject(st, tok, n, 2, &mr, &skip);
+	if (r == -EINVAL && !st->err->msg[0])
+		return usage(st, st->ctx->region ? "set [ID] KEY VALUE" : "set ID KEY VALUE");
+	if (r)
+		return r;
+	r = set_flag(st, mr, tok[1 + skip], tok[2 + skip]);
+	if (r <= 0)
+		return r;
+	return set_value(st, mr, tok[1 + skip], tok[2 + skip]);
+}
+
+static int cmd_address_space(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_mr *root;
+	struct vmm_as *as;
+	int r;
+
+	/* "address-space NAME [ROOT]": the root is implied in a region's ctl */
+	if (n == 2 && st->ctx->region)
+		r = implied(st, &root);
+	else if (n == 3)
+		r = find(st, tok[2], &root);
+	else
+		return usage(st, "address-space NAME ROOT");
+	if (!r && !tok[1][0])
+		r = vmm_err_set(st->err, -EINVAL, "empty address-space name");
+	if (!r)
+		r = check_name(st, "address-space name", tok[1]);
+	return r ? r : vmm_as_new(st->m, tok[1], root, &as, st->err);
+}
+
+static int cmd_txn(struct ctl_state *st, char **tok, int n)
+{
+	if (n != 1)
+		return vmm_err_set(st->err, -EINVAL, "%s takes no arguments", tok[0]);
+	switch (tok[0][0]) {
+	case 'b': return vmm_ctl_txn_begin(st);
+	case 'c': return vmm_ctl_txn_commit(st);
+	default:  return vmm_ctl_txn_abort(st);
+	}
+}
+
+static const struct {
+	const char *verb;
+	int (*fn)(struct ctl_state *st, char **tok, int n);
+	bool changes;	/* counts as work of the call's own transaction */
+} cmds[] = {
+	{ "container", cmd_create, true },
+	{ "ram", cmd_create, true },
+	{ "rom", cmd_create, true },
+	{ "romd", cmd_create, true },
+	{ "io", cmd_create, true },
+	{ "alias", cmd_alias, true },
+	{ "map", cmd_map, true },
+	{ "unmap", cmd_unmap, true },
+	{ "set", cmd_set, true },
+	{ "delete", cmd_delete, true },
+	{ "address-space", cmd_address_space, true },
+	{ "begin", cmd_txn, false },
+	{ "commit", cmd_txn, false },
+	{ "abort", cmd_txn, false },
+};
+
+int vmm_ctl_run(struct ctl_state *st, char **tok, int n)
+{
+	int r;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(tok[0], cmds[i].verb))
+			continue;
+		r = cmds[i].fn(st, tok, n);
+		if (!r && cmds[i].changes)
+			st->dirty = true;
+		return r;
+	}
+	return vmm_err_set(st->err, -EINVAL, "unknown command '%s'", tok[0]);
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control language's line driver (SPEC section 4): it splits text into
+ * lines, refuses control characters and overlong lines, tokenizes each line
+ * (double quotes group, `#` at a token start begins a comment) and runs the
+ * commands inside one transaction, so a call applies all of its lines or none.
+ * begin/commit/abort lines reshape that transaction: a begin...commit pair
+ * inside one call simply nests; a begin left open survives the call (the ctl
+ * file's batching across writes), and a commit or abort that closes a
+ * transaction opened by an earlier call settles the lines before it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl-int.h"
+
+bool vmm_ctl_valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > VMM_ID_MAX || !strcmp(id, ".") || !strcmp(id, ".."))
+		return false;
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (!strchr("._-:@", c))
+			return false;
+	}
+	return true;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Copy one token starting at @p into @o; returns the input position after it. */
+static const char *scan_token(const char *p, char **o, bool *open_quote)
+{
+	bool q = false;
+
+	while (*p) {
+		if (q) {
+			if (*p == '"') {
+				q = false;
+				p++;
+				continue;
+			}
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				p++;
+			*(*o)++ = *p++;
+			continue;
+		}
+		if (is_space(*p))
+			break;
+		if (*p == '"') {
+			q = true;
+			p++;
+			continue;
+		}
+		*(*o)++ = *p++;
+	}
+	*open_quote = q;
+	return p;
+}
+
+int vmm_ctl_tokenize(const char *line, char *scratch, char **tok, int max)
+{
+	const char *p = line;
+	char *o = scratch;
+	int n = 0;
+
+	for (;;) {
+		bool open_quote;
+
+		while (is_space(*p))
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n >= max)
+			return -EINVAL;
+		tok[n++] = o;
+		p = scan_token(p, &o, &open_quote);
+		if (open_quote)
+			return -EINVAL;
+		*o++ = '\0';
+	}
+}
+
+void vmm_ctl_quote(struct vmm_buf *out, const char *s)
+{
+	if (*s && !strpbrk(s, " \t\"#\\")) {
+		vmm_buf_puts(out, s);
+		return;
+	}
+	vmm_buf_put(out, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			vmm_buf_put(out, "\\", 1);
+		vmm_buf_put(out, s, 1);
+	}
+	vmm_buf_put(out, "\"", 1);
+}
+
+/* ---- transactions ---- */
+
+static void base_open(struct ctl_state *st)
+{
+	vmm_memory_begin(st->m);
+	st->base_open = true;
+	st->base_user = false;
+	st->dirty = false;
+}
+
+static int base_commit(struct ctl_state *st)
+{
+	st->base_open = false;
+	st->base_user = false;
+	return vmm_memory_commit(st->m, st->err);
+}
+
+int vmm_ctl_txn_begin(struct ctl_state *st)
+{
+	int r;
+
+	if (st->nested || st->base_user) {
+		vmm_memory_begin(st->m);
+		st->nested++;
+		return 0;
+	}
+	/* The lines before this begin are not part of the user's batch. */
+	if (st->dirty) {
+		r = base_commit(st);
+		if (r)
+			return r;
+		base_open(st);
+	}
+	st->base_user = true;
+	return 0;
+}
+
+int vmm_ctl_txn_commit(struct ctl_state *st)
+{
+	int r;
+
+	if (st->nested) {
+		st->nested--;
+		return vmm_memory_commit(st->m, st->err);
+	}
+	if (st->base_user) {
+		r = base_commit(st);
+	} else if (st->outer) {
+		/* closes an earlier call's begin: settle our lines into it first */
+		r = base_commit(st);
+		if (r)
+			return r;
+		st->outer--;
+		r = vmm_memory_commit(st->m, st->err);
+	} else {
+		return vmm_err_set(st->err, -EINVAL, "commit without begin");
+	}
+	if (r)
+		return r;
+	base_open(st);
+	return 0;
+}
+
+int vmm_ctl_txn_abort(struct ctl_state *st)
+{
+	int r;
+
+	if (st->nested) {
+		st->nested--;
+		vmm_memory_abort(st->m);
+		return 0;
+	}
+	if (!st->base_user && !st->outer)
+		return vmm_err_set(st->err, -EINVAL, "abort without begin");
+	if (!st->base_user) {
+		r = base_commit(st);
+		if (r)
+			return r;
+		st->outer--;
+	}
+	st->base_open = false;
+	vmm_memory_abort(st->m);
+	base_open(st);
+	return 0;
+}
+
+/* Undo whatever this call still has open after a failed line. */
+static void unwind(struct ctl_state *st)
+{
+	while (st->nested) {
+		vmm_memory_abort(st->m);
+		st->nested--;
+	}
+	if (st->base_open)
+		vmm_memory_abort(st->m);
+	st->base_open = false;
+}
+
+/* ---- lines ---- */
+
+static int check_line(const char *line, size_t len, struct vmm_err *err)
+{
+	if (len > VMM_CTL_LINE_MAX)
+		return vmm_err_set(err, -EINVAL, "line longer than %d bytes", VMM_CTL_LINE_MAX);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t' && !(c == '\r' && i == len - 1)) || c == 0x7f)
+			return vmm_err_set(err, -EINVAL, "control character 0x%02x", c);
+	}
+	return 0;
+}
+
+static int run_line(struct ctl_state *st, const char *line, size_t len)
+{
+	char buf[VMM_CTL_LINE_MAX + 1], scratch[VMM_CTL_LINE_MAX + 1];
+	char *tok[VMM_CTL_MAX_TOKENS];
+	int n, r;
+
+	r = check_line(line, len, st->err);
+	if (r)
+		return r;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	n = vmm_ctl_tokenize(buf, scratch, tok, VMM_CTL_MAX_TOKENS);
+	if (n == -EINVAL && strchr(buf, '"'))
+		return vmm_err_set(st->err, -EINVAL, "unterminated quote");
+	if (n < 0)
+		return vmm_err_set(st->err, n, "more than %d words", VMM_CTL_MAX_TOKENS);
+	if (n == 0)
+		return 0;
+	return vmm_ctl_run(st, tok, n);
+}
+
+/* Prefix the reason with the line number, once. */
+static int fail_line(struct vmm_ctl_ctx *ctx, struct vmm_err *err, unsigned line, int r)
+{
+	char msg[VMM_ERR_MAX];
+
+	ctx->line = line;
+	if (!err)
+		return r;
+	if (!err->msg[0] || err->code != r)
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(-r));
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	vmm_err_set(err, r, "line %u: %.*s", line, VMM_ERR_MAX - 24, msg);
+	return r;
+}
+
+int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct vmm_err *err)
+{
+	struct vmm_err local;
+	struct ctl_state st = { .ctx = ctx, .m = ctx->mem };
+	size_t pos = 0;
+	unsigned line = 0;
+	int r;
+
+	if (!err)
+		err = &local;
+	st.err = err;
+	vmm_err_clear(err);
+	ctx->line = 0;
+	st.outer = vmm_memory_depth(ctx->mem);
+	base_open(&st);
+	while (pos < len) {
+		const char *eol = memchr(text + pos, '\n', len - pos);
+		size_t n = eol ? (size_t)(eol - (text + pos)) : len - pos;
+
+		line++;
+		vmm_err_clear(err);
+		r = run_line(&st, text + pos, n);
+		if (r) {
+			unwind(&st);
+			return fail_line(ctx, err, line, r);
+		}
+		pos += n + (eol ? 1 : 0);
+	}
+	if (st.base_user || !st.base_open)
+		return 0;
+	r = base_commit(&st);
+	if (r)
+		return fail_line(ctx, err, line, r);
+	return 0;
+}
+
+int vmm_ctl_exec_file(struct vmm_ctl_ctx *ctx, const char *path, struct vmm_err *err)
+{
+	struct vmm_buf b;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f)
+		return vmm_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	vmm_buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		vmm_buf_put(&b, chunk, n);
+	r = ferror(f) ? -EIO : b.oom ? -ENOMEM : 0;
+	fclose(f);
+	if (r)
+		r = vmm_err_set(err, r, "%s: %s", path, strerror(-r));
+	else
+		r = vmm_ctl_exec(ctx, b.data ? b.data : "", b.len, err);
+	vmm_buf_free(&b);
+	return r;
+}
