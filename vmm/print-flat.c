@@ -24,71 +24,6 @@
 /* The address space the KVM listener is registered on (QEMU's address_space_memory). */
 #define KVM_AS_NAME "memory"
 
-struct fv_ent {
-	struct vmm_as *as;
-	struct vmm_flatview *fv;
-	size_t group;
-	size_t idx;
-};
-
-static int fv_ent_cmp(const void *pa, const void *pb)
-{
-	const struct fv_ent *a = pa, *b = pb;
-
-	if (a->group != b->group)
-		return a->group < b->group ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-static void fv_ents_free(struct fv_ent *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].fv)
-			vmm_flatview_unref(v[i].fv);
-	free(v);
-}
-
-/* Every address space with a reference on its current view, grouped by view. */
-static ssize_t fv_ents(struct vmm_memory *m, struct fv_ent **out)
-{
-	struct vmm_ptrmap byfv;
-	const void *key;
-	struct fv_ent *v;
-	size_t n = 0, ng = 0, i;
-	struct vmm_as *as;
-
-	for (as = vmm_memory_first_as(m); as; as = as->next)
-		n++;
-	*out = NULL;
-	if (!n)
-		return 0;
-	v = calloc(n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	vmm_ptrmap_init(&byfv);
-	for (as = vmm_memory_first_as(m), i = 0; as; as = as->next, i++) {
-		v[i].as = as;
-		v[i].idx = i;
-		v[i].fv = vmm_as_get_flatview(as);
-		/* a space without a view (never expected) gets a group of its own */
-		key = v[i].fv ? (const void *)v[i].fv : (const void *)as;
-		if (vmm_ptrmap_put(&byfv, key, ng) < 0) {
-			vmm_ptrmap_free(&byfv);
-			fv_ents_free(v, i + 1);
-			return -ENOMEM;
-		}
-		vmm_ptrmap_get(&byfv, key, &v[i].group);
-		if (v[i].group == ng)
-			ng++;
-	}
-	vmm_ptrmap_free(&byfv);
-	qsort(v, n, sizeof(*v), fv_ent_cmp);
-	*out = v;
-	return (ssize_t)n;
-}
-
 static void fv_print_range(const struct vmm_flat_range *r, struct vmm_slotidx *kvm,
 			   struct vmm_buf *out)
 {
@@ -107,7 +42,7 @@ static void fv_print_range(const struct vmm_flat_range *r, struct vmm_slotidx *k
 }
 
 /* One "FlatView #N" block for the entries @v[0..n) that share a view. */
-static void fv_print_block(unsigned num, const struct fv_ent *v, size_t n,
+static void fv_print_block(unsigned num, const struct vmm_fvgroup *v, size_t n,
 			   struct vmm_slotidx *slots, struct vmm_buf *out)
 {
 	const struct vmm_flatview *fv = v[0].fv;
@@ -148,7 +83,7 @@ static void fv_print_block(unsigned num, const struct fv_ent *v, size_t n,
 void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vmm_buf *out)
 {
 	struct vmm_slotidx slots;
-	struct fv_ent *v;
+	struct vmm_fvgroup *v;
 	ssize_t n;
 	size_t i, first = 0;
 	unsigned num = 0;
@@ -157,7 +92,7 @@ void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vm
 		out->oom = true;
 		return;
 	}
-	n = fv_ents(m, &v);
+	n = vmm_fvgroup_build(m, &v);
 	if (n < 0) {
 		out->oom = true;
 		vmm_slotidx_free(&slots);
@@ -169,7 +104,7 @@ void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vm
 		fv_print_block(num++, v + first, i - first, accel ? &slots : NULL, out);
 		first = i;
 	}
-	fv_ents_free(v, (size_t)n);
+	vmm_fvgroup_free(v, (size_t)n);
 	vmm_slotidx_free(&slots);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vmm/flatview.h>
 #include <vmm/memory.h>
 #include "print-util.h"
 
@@ -239,4 +240,61 @@ void vmm_print_slot_flags(uint32_t flags, struct vmm_buf *out)
 	flags &= ~(VMM_MEM_LOG_DIRTY_PAGES | VMM_MEM_READONLY);
 	if (flags)
 		vmm_buf_printf(out, "%s0x%x", sep, flags);
+}
+
+static int fvgroup_cmp(const void *pa, const void *pb)
+{
+	const struct vmm_fvgroup *a = pa, *b = pb;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+void vmm_fvgroup_free(struct vmm_fvgroup *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].fv)
+			vmm_flatview_unref(v[i].fv);
+	free(v);
+}
+
+ssize_t vmm_fvgroup_build(struct vmm_memory *m, struct vmm_fvgroup **out)
+{
+	struct vmm_ptrmap byfv;
+	const void *key;
+	struct vmm_fvgroup *v;
+	size_t n = 0, ng = 0, i;
+	struct vmm_as *as;
+
+	for (as = vmm_memory_first_as(m); as; as = as->next)
+		n++;
+	*out = NULL;
+	if (!n)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	vmm_ptrmap_init(&byfv);
+	for (as = vmm_memory_first_as(m), i = 0; as; as = as->next, i++) {
+		v[i].as = as;
+		v[i].idx = i;
+		v[i].fv = vmm_as_get_flatview(as);
+		/* a space without a view (never expected) gets a group of its own */
+		key = v[i].fv ? (const void *)v[i].fv : (const void *)as;
+		if (vmm_ptrmap_put(&byfv, key, ng) < 0) {
+			vmm_ptrmap_free(&byfv);
+			vmm_fvgroup_free(v, i + 1);
+			return -ENOMEM;
+		}
+		vmm_ptrmap_get(&byfv, key, &v[i].group);
+		if (v[i].group == ng)
+			ng++;
+	}
+	vmm_ptrmap_free(&byfv);
+	qsort(v, n, sizeof(*v), fvgroup_cmp);
+	*out = v;
+	return (ssize_t)n;
 }

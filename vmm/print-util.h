@@ -9,10 +9,14 @@
 #ifndef VMM_PRINT_UTIL_H
 #define VMM_PRINT_UTIL_H
 
+#include <sys/types.h>
 #include <vmm/base.h>
 #include <vmm/kvm.h>
 
 struct vmm_mr;
+struct vmm_memory;
+struct vmm_as;
+struct vmm_flatview;
 
 /**
  * struct vmm_ptrmap - open-addressing map from pointer to size_t
@@ -67,5 +71,27 @@ const struct vmm_memslot *vmm_slotidx_within(struct vmm_slotidx *idx, vmm_u128 s
 
 /* Spell KVM memslot flags: "-" or "LOG_DIRTY_PAGES|READONLY" (unknown bits in hex). */
 void vmm_print_slot_flags(uint32_t flags, struct vmm_buf *out);
+
+/**
+ * struct vmm_fvgroup - an address space and its current flat view
+ * @as: the space
+ * @fv: its view (a reference is held)
+ * @group: number of the view, in order of first use by the spaces in creation order
+ * @idx: the space's place in creation order
+ */
+struct vmm_fvgroup {
+	struct vmm_as *as;
+	struct vmm_flatview *fv;
+	size_t group;
+	size_t idx;
+};
+
+/*
+ * Every address space of @m with a reference on its view, sorted by (group,
+ * creation order): the spaces sharing a view are adjacent, views numbered in
+ * order of first use. Returns the count (*@out NULL when 0) or -ENOMEM.
+ */
+ssize_t vmm_fvgroup_build(struct vmm_memory *m, struct vmm_fvgroup **out);
+void vmm_fvgroup_free(struct vmm_fvgroup *v, size_t n);
 
 #endif
