@@ -29,38 +29,13 @@ static void plot_usage(FILE *f)
 		"  -h, --help    show this help\n");
 }
 
-/* The whole of @path ("-": stdin) in a malloc'd, NUL-terminated buffer. */
-static char *read_script(const char *path, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	struct vmm_buf b;
-	char chunk[65536];
-	size_t n;
-	int saved;
-
-	if (!f)
-		return NULL;
-	vmm_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		vmm_buf_put(&b, chunk, n);
-	saved = ferror(f) ? EIO : b.oom ? ENOMEM : 0;
-	if (f != stdin)
-		fclose(f);
-	if (saved) {
-		vmm_buf_free(&b);
-		errno = saved;
-		return NULL;
-	}
-	return vmm_buf_steal(&b, len);
-}
-
 static int build_model(const char *path, struct vmm_memory **out)
 {
 	struct vmm_ctl_ctx ctx = { 0 };
 	struct vmm_err err = { 0 };
 	struct vmm_memory *m;
 	size_t len;
-	char *text = read_script(path, &len);
+	char *text = mtree_slurp(path, &len);
 	int r;
 
 	if (!text) {
