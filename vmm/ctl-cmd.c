@@ -78,8 +78,8 @@ static int parse_bool(struct ctl_state *st, const char *key, const char *s, bool
 
 static int check_id(struct ctl_state *st, const char *id)
 {
-	if (strlen(id) > VMM_ID_MAX)
-		return vmm_err_set(st->err, -EINVAL, "ID longer than %d bytes", VMM_ID_MAX);
+	if (strlen(id) >= VMM_ID_MAX)
+		return vmm_err_set(st->err, -EINVAL, "ID longer than %d bytes", VMM_ID_MAX - 1);
 	if (!vmm_ctl_valid_id(id))
 		return vmm_err_set(st->err, -EINVAL,
 				   "bad ID '%s' (letters, digits and ._-:@ only)", id);
@@ -88,9 +88,9 @@ static int check_id(struct ctl_state *st, const char *id)
 
 static int check_name(struct ctl_state *st, const char *what, const char *s)
 {
-	if (strlen(s) > VMM_NAME_MAX)
+	if (strlen(s) >= VMM_NAME_MAX)
 		return vmm_err_set(st->err, -EINVAL, "%s longer than %d bytes", what,
-				   VMM_NAME_MAX);
+				   VMM_NAME_MAX - 1);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ bool vmm_ctl_valid_id(const char *id)
 {
 	size_t n = strlen(id);
 
-	if (n == 0 || n > VMM_ID_MAX || !strcmp(id, ".") || !strcmp(id, ".."))
+	if (n == 0 || n >= VMM_ID_MAX || !strcmp(id, ".") || !strcmp(id, ".."))
 		return false;
 	for (const char *p = id; *p; p++) {
 		char c = *p;
