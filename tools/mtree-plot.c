@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <vmm/ctl.h>
+#include <vmm/machine.h>
 #include <vmm/memory.h>
 #include <vmm/plot.h>
 
@@ -48,6 +49,8 @@ static int build_model(const char *path, struct vmm_memory **out)
 		free(text);
 		return -1;
 	}
+	/* Same devices as render and the daemon, so device=KIND lines build. */
+	vmm_memory_set_device_factory(m, vmm_devices_create, NULL);
 	ctx.mem = m;
 	r = vmm_ctl_exec(&ctx, text, len, &err);
 	free(text);

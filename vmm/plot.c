@@ -256,13 +256,25 @@ static void put_band_label(struct vmm_buf *out, const struct band *b, size_t max
 		vmm_buf_printf(out, " @0x%" PRIx64, vmm_u128_lo(b->fr->offset_in_region));
 }
 
-static void put_band(struct vmm_buf *out, const struct band *b, unsigned y, unsigned h)
+/* The band's group element with its data-* attributes, and its tooltip. */
+static void put_band_head(struct vmm_buf *out, const struct band *b, uint64_t first,
+			  uint64_t last, const char *size)
 {
-	uint64_t first = vmm_u128_lo(b->start), last = vmm_u128_lo(b->start + b->size - 1);
-	char size[32];
-
-	fmt_size(b->size, size, sizeof(size));
-	vmm_buf_printf(out, "<g class=\"band %s\">\n<title>", kinds[b->kind].cls);
+	/* data-* attributes: the same facts for scripts that read the SVG back */
+	vmm_buf_printf(out, "<g class=\"band %s\" data-start=\"0x%" PRIx64 "\" "
+		       "data-end=\"0x%" PRIx64 "\"", kinds[b->kind].cls, first, last);
+	if (b->fr) {
+		vmm_buf_puts(out, " data-region=\"");
+		xml_put(out, b->fr->mr->name, 0);
+		vmm_buf_printf(out, "\" data-offset=\"0x%" PRIx64 "\"",
+			       vmm_u128_lo(b->fr->offset_in_region));
+	}
+	if (b->via) {
+		vmm_buf_puts(out, " data-alias=\"");
+		xml_put(out, b->via->name, 0);
+		vmm_buf_puts(out, "\"");
+	}
+	vmm_buf_puts(out, ">\n<title>");
 	put_band_label(out, b, 0);
 	if (b->fr && b->fr->mr->id && strcmp(b->fr->mr->id, b->fr->mr->name)) {
 		vmm_buf_puts(out, " (id ");
@@ -271,16 +283,25 @@ static void put_band(struct vmm_buf *out, const struct band *b, unsigned y, unsi
 	}
 	vmm_buf_printf(out, ": %016" PRIx64 "-%016" PRIx64 ", %s, %s</title>\n",
 		       first, last, size, kinds[b->kind].label);
+}
+
+static void put_band(struct vmm_buf *out, const struct band *b, unsigned y, unsigned h)
+{
+	uint64_t first = vmm_u128_lo(b->start), last = vmm_u128_lo(b->start + b->size - 1);
+	unsigned base = y + h / 2 + 4;	/* text baseline, centred in the band */
+	char size[32];
+
+	fmt_size(b->size, size, sizeof(size));
+	put_band_head(out, b, first, last, size);
 	vmm_buf_printf(out, "<rect x=\"%d\" y=\"%u\" width=\"%d\" height=\"%u\" fill=\"%s\" "
 		       "stroke=\"%s\"%s/>\n", PLOT_BAND_X, y, PLOT_BAND_W, h,
 		       kinds[b->kind].fill, kinds[b->kind].stroke,
 		       b->kind == K_HOLE ? " stroke-dasharray=\"4 3\"" : "");
-	vmm_buf_printf(out, "<text x=\"%d\" y=\"%u\">", PLOT_BAND_X + 8, y + h / 2 + 4);
+	vmm_buf_printf(out, "<text x=\"%d\" y=\"%u\">", PLOT_BAND_X + 8, base);
 	put_band_label(out, b, PLOT_LABEL_MAX);
 	vmm_buf_printf(out, "</text>\n<text x=\"%d\" y=\"%u\">%016" PRIx64 "-%016" PRIx64
 		       "</text>\n<text x=\"%d\" y=\"%u\" font-weight=\"bold\">%s</text>\n</g>\n",
-		       PLOT_TEXT_X, y + h / 2 + 4, first, last,
-		       PLOT_TEXT_X + 290, y + h / 2 + 4, size);
+		       PLOT_TEXT_X, base, first, last, PLOT_TEXT_X + 290, base, size);
 }
 
 static void put_legend(struct vmm_buf *out, unsigned y)
