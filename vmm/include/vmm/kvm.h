@@ -44,12 +44,23 @@ struct vmm_kvm_caps {
 	unsigned max_gpa_bits;		/* from CPUID 0x80000008 / KVM_CAP_VM_TYPES fallback */
 	int api_version;
 	unsigned max_vcpus;
+	/*
+	 * A slot must end at or below 2^memslot_gpa_bits (kvm_mmu_max_gfn():
+	 * the host's MAXPHYADDR with TDP, 52 with shadow paging); probed on KVM.
+	 */
+	unsigned memslot_gpa_bits;
 };
 
 struct vmm_accel;
 
 /* The in-process table: same rules as KVM, @nr_slots slots (0: 32764 as here). */
 struct vmm_accel *vmm_accel_new_soft(unsigned nr_slots);
+/*
+ * An in-process table with exactly the rules of the accelerator whose
+ * capabilities are @caps (slot count, address spaces, READONLY support, gpa
+ * limit): the differential tests compare it against that real VM.
+ */
+struct vmm_accel *vmm_accel_new_soft_like(const struct vmm_kvm_caps *caps);
 /* A real KVM VM; NULL with errno when /dev/kvm is missing or unusable. */
 struct vmm_accel *vmm_accel_new_kvm(struct vmm_err *err);
 void vmm_accel_free(struct vmm_accel *a);
@@ -59,6 +70,10 @@ const char *vmm_accel_name(const struct vmm_accel *a);	/* "kvm" / "none" */
 const struct vmm_kvm_caps *vmm_accel_caps(const struct vmm_accel *a);
 int vmm_accel_vm_fd(const struct vmm_accel *a);	/* -1 for the soft table */
 int vmm_accel_kvm_fd(const struct vmm_accel *a);
+/* KVM_GET_VCPU_MMAP_SIZE (size of the kvm_run mapping of a vCPU fd); 0 for the soft table. */
+int vmm_accel_vcpu_mmap_size(const struct vmm_accel *a);
+/* KVM_CHECK_EXTENSION on the VM fd: the value, 0 when absent or for the soft table. */
+int vmm_accel_check_extension(const struct vmm_accel *a, unsigned cap);
 
 /*
  * KVM_SET_USER_MEMORY_REGION, raw: returns 0 or the -errno KVM (or the soft
