@@ -293,6 +293,8 @@ int vmm_as_delete(struct vmm_as *as, struct vmm_err *err);
  */
 int vmm_as_read(struct vmm_as *as, uint64_t addr, void *buf, size_t len);
 int vmm_as_write(struct vmm_as *as, uint64_t addr, const void *buf, size_t len);
+/* As vmm_as_write, but ROM, readonly RAM and romd RAM are written too (the host's view). */
+int vmm_as_write_force(struct vmm_as *as, uint64_t addr, const void *buf, size_t len);
 
 /**
  * struct vmm_xlate - result of translating one guest address

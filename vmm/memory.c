@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The memory model's objects: the model itself, the region registry (a hash
+ * table by ID plus the creation-order list), region creation of every kind,
+ * deletion into the transaction's graveyard, lookups and reference counting.
+ * Topology edits live in mem-topo.c, transactions in mem-txn.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmm/ramblock.h>
+
+#include "memory-internal.h"
+
+static const char *const type_names[] = {
+	[VMM_MR_CONTAINER] = "container",
+	[VMM_MR_RAM] = "ram",
+	[VMM_MR_ROM] = "rom",
+	[VMM_MR_ROMD] = "romd",
+	[VMM_MR_IO] = "io",
+	[VMM_MR_ALIAS] = "alias",
+};
+
+const char *vmm_mr_type_name(enum vmm_mr_type t)
+{
+	if ((unsigned)t >= sizeof(type_names) / sizeof(type_names[0]))
+		return "?";
+	return type_names[t];
+}
+
+bool vmm_mr_is_terminating(const struct vmm_mr *mr)
+{
+	return mr->type != VMM_MR_CONTAINER && mr->type != VMM_MR_ALIAS;
+}
+
+bool vmm_mr_is_ram(const struct vmm_mr *mr)
+{
+	return mr->type == VMM_MR_RAM || mr->type == VMM_MR_ROM || mr->type == VMM_MR_ROMD;
+}
+
+static size_t hash_id(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/**
+ * vmm_memory_new() - create an empty model with its own RAM block list
+ *
+ * Return: the model, or NULL with errno set.
+ */
+struct vmm_memory *vmm_memory_new(void)
+{
+	struct vmm_memory *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->hsize = 1024;
+	m->htab = calloc(m->hsize, sizeof(*m->htab));
+	m->rl = vmm_ramlist_new();
+	if (!m->htab || !m->rl) {
+		free(m->htab);
+		if (m->rl)
+			vmm_ramlist_free(m->rl);
+		free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	m->own_rl = true;
+	pthread_mutex_init(&m->view_lock, NULL);
+	return m;
+}
+
+void mem_as_free(struct vmm_as *as)
+{
+	if (as->current)
+		vmm_flatview_unref(as->current);
+	free(as->name);
+	free(as);
+}
+
+/**
+ * vmm_memory_free() - free the model, its address spaces, regions and RAM blocks
+ * @m: model (may be NULL)
+ *
+ * An open transaction is aborted first. Flat views still referenced by other
+ * threads stay valid until their last reference goes.
+ */
+void vmm_memory_free(struct vmm_memory *m)
+{
+	struct vmm_mr *mr, *next;
+	struct vmm_as *as, *asn;
+
+	if (!m)
+		return;
+	while (m->depth)
+		vmm_memory_abort(m);
+	for (as = m->as_head; as; as = asn) {
+		asn = as->next;
+		mem_as_free(as);
+	}
+	for (mr = m->all_head; mr; mr = next) {
+		next = mr->all_next;
+		mem_region_release_rb(m, mr);
+		mr->mem = NULL;
+		vmm_mr_unref(mr);
+	}
+	if (m->own_rl)
+		vmm_ramlist_free(m->rl);
+	pthread_mutex_destroy(&m->view_lock);
+	free(m->log);
+	free(m->marks);
+	free(m->htab);
+	free(m);
+}
+
+uint64_t vmm_memory_generation(const struct vmm_memory *m)
+{
+	return m->generation;
+}
+
+struct vmm_mr *vmm_mr_find(struct vmm_memory *m, const char *id)
+{
+	struct mr_int *p;
+
+	if (!id)
+		return NULL;
+	for (p = m->htab[hash_id(id) & (m->hsize - 1)]; p; p = p->hnext)
+		if (strcmp(p->pub.id, id) == 0)
+			return &p->pub;
+	return NULL;
+}
+
+struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *name)
+{
+	struct vmm_as *as;
+
+	for (as = m->as_head; as && name; as = as->next)
+		if (strcmp(as->name, name) == 0)
+			return as;
+	return NULL;
+}
+
+struct vmm_mr *vmm_memory_first_region(struct vmm_memory *m)
+{
+	return m->all_head;
+}
+
+struct vmm_as *vmm_memory_first_as(struct vmm_memory *m)
+{
+	return m->as_head;
+}
+
+size_t vmm_memory_region_count(const struct vmm_memory *m)
+{
+	return m->nr_regions;
+}
+
+struct vmm_ramlist *vmm_memory_ramlist(struct vmm_memory *m)
+{
+	return m->rl;
+}
+
+void vmm_memory_set_device_factory(struct vmm_memory *m, vmm_device_factory f, void *ctx)
+{
+	m->factory = f;
+	m->factory_ctx = ctx;
+}
+
+static void htab_grow(struct vmm_memory *m)
+{
+	size_t nsize = m->hsize * 2, i;
+	struct mr_int **nt = calloc(nsize, sizeof(*nt));
+	struct mr_int *p, *n;
+
+	if (!nt)
+		return;	/* keep the old table: longer chains, still correct */
+	for (i = 0; i < m->hsize; i++) {
+		for (p = m->htab[i]; p; p = n) {
+			size_t h = hash_id(p->pub.id) & (nsize - 1);
+
+			n = p->hnext;
+			p->hnext = nt[h];
+			nt[h] = p;
+		}
+	}
+	free(m->htab);
+	m->htab = nt;
+	m->hsize = nsize;
+}
+
+/* Put @mr back into the registry; its all_prev/all_next still name its old neighbours. */
+void mem_region_relink_registry(struct vmm_memory *m, struct vmm_mr *mr)
+{
+	struct mr_int *p = mr_int(mr);
+	size_t h;
+
+	if (m->nr_regions + 1 > m->hsize)
+		htab_grow(m);
+	h = hash_id(mr->id) & (m->hsize - 1);
+	p->hnext = m->htab[h];
+	m->htab[h] = p;
+	if (mr->all_prev)
+		mr->all_prev->all_next = mr;
+	else
+		m->all_head = mr;
+	if (mr->all_next)
+		mr->all_next->all_prev = mr;
+	else
+		m->all_tail = mr;
+	m->nr_regions++;
+	p->dead = false;
+}
+
+/* Take @mr out of the registry, keeping its list neighbours for a later relink. */
+void mem_region_unlink_registry(struct vmm_memory *m, struct vmm_mr *mr)
+{
+	struct mr_int **pp = &m->htab[hash_id(mr->id) & (m->hsize - 1)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == mr_int(mr)) {
+			*pp = mr_int(mr)->hnext;
+			break;
+		}
+	}
+	if (mr->all_prev)
+		mr->all_prev->all_next = mr->all_next;
+	else
+		m->all_head = mr->all_next;
+	if (mr->all_next)
+		mr->all_next->all_prev = mr->all_prev;
+	else
+		m->all_tail = mr->all_prev;
+	m->nr_regions--;
+	mr_int(mr)->dead = true;
+}
+
+/* Drop the RAM block from the model's list (writer side); the region keeps its own ref. */
+void mem_region_release_rb(struct vmm_memory *m, struct vmm_mr *mr)
+{
+	if (mr->rb && mr->rb->mr == mr)
+		vmm_ramblock_remove(m->rl, mr->rb);
+}
+
+/* Last reference gone: free everything the region owns. */
+void mem_region_destroy(struct vmm_mr *mr)
+{
+	if (mr->ops && mr->ops->release)
+		mr->ops->release(mr->opaque);
+	if (mr->rb)
+		vmm_ramblock_unref(mr->rb);
+	free(mr->id);
+	free(mr->name);
+	free(mr->device);
+	free(mr_int(mr));
+}
+
+void vmm_mr_ref(struct vmm_mr *mr)
+{
+	atomic_fetch_add(&mr->refs, 1);
+}
+
+void vmm_mr_unref(struct vmm_mr *mr)
+{
+	if (mr && atomic_fetch_sub(&mr->refs, 1) == 1)
+		mem_region_destroy(mr);
+}
+
+static bool id_valid(const char *id)
+{
+	const char *p;
+
+	if (!id || !*id || strlen(id) >= VMM_ID_MAX || !strcmp(id, ".") || !strcmp(id, ".."))
+		return false;
+	for (p = id; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("._-:@", c)))
+			return false;
+	}
+	return true;
+}
+
+static int check_new(struct vmm_memory *m, const char *id, const char *name, vmm_u128 size,
+		     struct vmm_err *err)
+{
+	if (!id_valid(id))
+		return vmm_err_set(err, -EINVAL,
+				   "bad region ID '%s': 1-%d letters, digits or ._-:@",
+				   id ? id : "", VMM_ID_MAX - 1);
+	if (name && (strlen(name) >= VMM_NAME_MAX || strchr(name, '\n')))
+		return vmm_err_set(err, -EINVAL, "bad display name for %s: at most %d bytes, one line",
+				   id, VMM_NAME_MAX - 1);
+	if (size > VMM_U64_LIMIT)
+		return vmm_err_set(err, -ERANGE, "region %s: size above 2^64", id);
+	if (vmm_mr_find(m, id))
+		return vmm_err_set(err, -EEXIST, "region '%s' already exists", id);
+	if (m->nr_regions >= VMM_REGIONS_MAX)
+		return vmm_err_set(err, -ENOSPC, "too many regions (limit %u)", VMM_REGIONS_MAX);
+	return 0;
+}
+
+static struct vmm_mr *mr_alloc(struct vmm_memory *m, const char *id, const char *name,
+			       enum vmm_mr_type type, vmm_u128 size)
+{
+	struct mr_int *p = calloc(1, sizeof(*p));
+	struct vmm_mr *mr;
+
+	if (!p)
+		return NULL;
+	mr = &p->pub;
+	mr->id = strdup(id);
+	mr->name = strdup(name ? name : id);
+	mr->device = strdup("");
+	if (!mr->id || !mr->name || !mr->device) {
+		mem_region_destroy(mr);
+		return NULL;
+	}
+	mr->mem = m;
+	mr->type = type;
+	mr->size = size;
+	mr->enabled = true;
+	mr->romd_mode = true;	/* QEMU initialises every region in romd mode */
+	mr->readonly = type == VMM_MR_ROM;
+	mr->refs = 1;
+	mr->seq = m->next_seq++;
+	return mr;
+}
+
+/* Register a fully built region and log its creation; on failure destroys it. */
+static int mr_register(struct vmm_memory *m, struct vmm_mr *mr, struct vmm_mr **out,
+		       struct vmm_err *err)
+{
+	struct undo_rec u = { .op = U_CREATE, .mr = mr };
+
+	mr->all_prev = m->all_tail;
+	mr->all_next = NULL;
+	if (mem_log_push(m, &u)) {
+		mem_region_release_rb(m, mr);
+		vmm_mr_unref(mr);
+		return vmm_err_set(err, -ENOMEM, "out of memory");
+	}
+	mem_region_relink_registry(m, mr);
+	if (out)
+		*out = mr;
+	return 0;
+}
+
+static int new_plain(struct vmm_memory *m, enum vmm_mr_type type, const char *id,
+		     const char *name, vmm_u128 size, struct vmm_mr **out, struct vmm_err *err)
+{
+	struct vmm_mr *mr;
+	int r;
+
+	mem_txn_enter(m);
+	r = check_new(m, id, name, size, err);
+	if (r)
+		goto out;
+	mr = mr_alloc(m, id, name, type, size);
+	if (!mr) {
+		r = vmm_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	r = mr_register(m, mr, out, err);
+out:
+	return mem_txn_leave(m, r, err);
+}
+
+/**
+ * vmm_mr_new_container() - create an unmapped pure container
+ * @m: model
+ * @id: unique ID
+ * @name: display name (NULL: the ID)
+ * @size: up to 2^64
+ * @out: the new region (may be NULL)
+ * @err: reason on failure
+ *
+ * Return: 0 or -errno (-EEXIST, -EINVAL, -ERANGE, -ENOMEM, -ENOSPC).
+ */
+int vmm_mr_new_container(struct vmm_memory *m, const char *id, const char *name,
+			 vmm_u128 size, struct vmm_mr **out, struct vmm_err *err)
+{
+	return new_plain(m, VMM_MR_CONTAINER, id, name, size, out, err);
+}
+
+static const char *pick_idstr(struct vmm_memory *m, const struct vmm_mr *mr,
+			      const struct vmm_ram_opts *opts)
+{
+	if (opts && opts->idstr)
+		return opts->idstr;
+	if (!vmm_ramlist_find(m->rl, mr->name))
+		return mr->name;
+	return mr->id;
+}
+
+static int attach_ramblock(struct vmm_memory *m, struct vmm_mr *mr,
+			   const struct vmm_ram_opts *opts, struct vmm_err *err)
+{
+	vmm_u128 max = opts ? opts->max_size : 0;
+	struct vmm_ramblock *rb;
+	int r;
+
+	if (mr->size == 0 || mr->size >= VMM_U64_LIMIT || max >= VMM_U64_LIMIT)
+		return vmm_err_set(err, -EINVAL, "%s: RAM size must be between 1 and 2^64-1",
+				   mr->id);
+	r = vmm_ramblock_new(m->rl, pick_idstr(m, mr, opts), (uint64_t)mr->size,
+			     (uint64_t)max, opts && opts->backend ? opts->backend : "anon",
+			     &rb, err);
+	if (r)
+		return r;
+	vmm_ramblock_ref(rb);	/* the region's own reference */
+	rb->mr = mr;
+	mr->rb = rb;
+	return 0;
+}
+
+/**
+ * vmm_mr_new_ram() - create an unmapped ram, rom or romd region with its RAM block
+ * @m: model
+ * @type: VMM_MR_RAM, VMM_MR_ROM or VMM_MR_ROMD
+ * @id: unique ID
+ * @name: display name (NULL: the ID)
+ * @size: bytes (the RAM block rounds up to its page size)
+ * @opts: backend, resizeable max and RAM block name (may be NULL)
+ * @out: the new region (may be NULL)
+ * @err: reason on failure
+ *
+ * Return: 0 or -errno; errors of the RAM block allocation pass through.
+ */
+int vmm_mr_new_ram(struct vmm_memory *m, enum vmm_mr_type type, const char *id,
+		   const char *name, vmm_u128 size, const struct vmm_ram_opts *opts,
+		   struct vmm_mr **out, struct vmm_err *err)
+{
+	struct vmm_mr *mr;
+	int r;
+
+	mem_txn_enter(m);
+	if (type != VMM_MR_RAM && type != VMM_MR_ROM && type != VMM_MR_ROMD) {
+		r = vmm_err_set(err, -EINVAL, "%s: not a RAM-backed region type", id ? id : "");
+		goto out;
+	}
+	r = check_new(m, id, name, size, err);
+	if (r)
+		goto out;
+	mr = mr_alloc(m, id, name, type, size);
+	if (!mr) {
+		r = vmm_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	r = attach_ramblock(m, mr, opts, err);
+	if (r) {
+		vmm_mr_unref(mr);
+		goto out;
+	}
+	r = mr_register(m, mr, out, err);
+out:
+	return mem_txn_leave(m, r, err);
+}
+
+/**
+ * vmm_mr_new_io() - create an unmapped io region, optionally with a device
+ * @m: model
+ * @id: unique ID
+ * @name: display name (NULL: the ID)
+ * @size: up to 2^64
+ * @device: device kind for the factory (NULL or "": accesses hit nothing)
+ * @out: the new region (may be NULL)
+ * @err: reason on failure
+ *
+ * Return: 0 or -errno; -ENODEV when a device is asked for and no factory is set.
+ */
+int vmm_mr_new_io(struct vmm_memory *m, const char *id, const char *name, vmm_u128 size,
+		  const char *device, struct vmm_mr **out, struct vmm_err *err)
+{
+	struct vmm_mr *mr;
+	int r;
+
+	mem_txn_enter(m);
+	r = check_new(m, id, name, size, err);
+	if (r)
+		goto out;
+	mr = mr_alloc(m, id, name, VMM_MR_IO, size);
+	if (!mr) {
+		r = vmm_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (device && *device) {
+		r = m->factory ? m->factory(m->factory_ctx, mr, device, err)
+			       : vmm_err_set(err, -ENODEV, "%s: no device factory for '%s'",
+					     id, device);
+		if (r) {
+			vmm_mr_unref(mr);
+			goto out;
+		}
+	}
+	r = mr_register(m, mr, out, err);
+out:
+	return mem_txn_leave(m, r, err);
+}
+
+/**
+ * vmm_mr_new_alias() - create an unmapped alias of [@offset, @offset+@size) of @target
+ * @m: model
+ * @id: unique ID
+ * @name: display name (NULL: the ID)
+ * @target: aliased region
+ * @offset: window start inside @target
+ * @size: window size
+ * @out: the new region (may be NULL)
+ * @err: reason on failure
+ *
+ * Return: 0 or -errno; -EINVAL when the window is not inside @target.
+ */
+int vmm_mr_new_alias(struct vmm_memory *m, const char *id, const char *name,
+		     struct vmm_mr *target, uint64_t offset, vmm_u128 size,
+		     struct vmm_mr **out, struct vmm_err *err)
+{
+	struct vmm_mr *mr;
+	int r;
+
+	mem_txn_enter(m);
+	r = check_new(m, id, name, size, err);
+	if (r)
+		goto out;
+	if (!target || mr_int(target)->dead) {
+		r = vmm_err_set(err, -ENOENT, "alias %s: no target region", id);
+		goto out;
+	}
+	if ((vmm_u128)offset + size > target->size) {
+		r = vmm_err_set(err, -EINVAL,
+				"alias %s: window 0x%llx+0x%llx is outside %s (size 0x%llx)", id,
+				(unsigned long long)offset, (unsigned long long)vmm_u128_lo(size),
+				target->id, (unsigned long long)vmm_u128_lo(target->size));
+		goto out;
+	}
+	mr = mr_alloc(m, id, name, VMM_MR_ALIAS, size);
+	if (!mr) {
+		r = vmm_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	mr->alias = target;
+	mr->alias_offset = offset;
+	target->alias_refs++;
+	r = mr_register(m, mr, out, err);
+	if (r)
+		target->alias_refs--;
+out:
+	return mem_txn_leave(m, r, err);
+}
+
+/**
+ * vmm_mr_set_ops() - attach device callbacks to an io or romd region
+ * @mr: region
+ * @ops: callbacks (kept by pointer)
+ * @opaque: passed to the callbacks, released with @ops->release
+ * @device: device kind shown to users (NULL keeps the current one)
+ */
+void vmm_mr_set_ops(struct vmm_mr *mr, const struct vmm_mr_ops *ops, void *opaque,
+		    const char *device)
+{
+	char *d = device ? strdup(device) : NULL;
+
+	mr->ops = ops;
+	mr->opaque = opaque;
+	if (d) {
+		free(mr->device);
+		mr->device = d;
+	}
+}
+
+static int delete_check(struct vmm_mr *mr, struct vmm_err *err)
+{
+	struct vmm_as *as;
+
+	if (mr_int(mr)->dead)
+		return vmm_err_set(err, -ENOENT, "%s: already deleted", mr->id);
+	if (mr->container)
+		return vmm_err_set(err, -EBUSY, "%s is mapped in %s; unmap it first", mr->id,
+				   mr->container->id);
+	if (mr->alias_refs)
+		return vmm_err_set(err, -EBUSY, "%s is the target of %u alias%s", mr->id,
+				   mr->alias_refs, mr->alias_refs == 1 ? "" : "es");
+	if (mr->subregions)
+		return vmm_err_set(err, -EBUSY, "%s has subregions (%s first)", mr->id,
+				   mr->subregions->id);
+	for (as = mr->mem->as_head; as; as = as->next)
+		if (as->root == mr)
+			return vmm_err_set(err, -EBUSY, "%s is the root of address space \"%s\"",
+					   mr->id, as->name);
+	return 0;
+}
+
+/**
+ * vmm_mr_delete() - delete an unused region
+ * @mr: region
+ * @err: reason on failure
+ *
+ * The region leaves the registry at once (its ID can be reused) but is kept
+ * alive until the outermost commit succeeds, so an abort can revive it.
+ *
+ * Return: 0 or -EBUSY while mapped, aliased, an address-space root or a parent.
+ */
+int vmm_mr_delete(struct vmm_mr *mr, struct vmm_err *err)
+{
+	struct vmm_memory *m = mr->mem;
+	struct undo_rec u = { .op = U_DELETE, .mr = mr };
+	int r;
+
+	mem_txn_enter(m);
+	r = delete_check(mr, err);
+	if (!r && mem_log_push(m, &u))
+		r = vmm_err_set(err, -ENOMEM, "out of memory");
+	if (!r) {
+		mem_region_unlink_registry(m, mr);
+		if (mr->alias)
+			mr->alias->alias_refs--;
+	}
+	return mem_txn_leave(m, r, err);
+}
