@@ -200,7 +200,8 @@ static size_t naive_render(const struct vmm_mr *root)
 
 /* ---- comparison ---- */
 
-static unsigned long checks, mismatches, failed_total;
+static unsigned long checks, mismatches, failed_total, ranges_total;
+static bool show;	/* MTREE_SHOW=1: print every case's script */
 
 static void show_views(const struct vmm_flatview *fv, size_t n)
 {
@@ -235,6 +236,7 @@ static bool compare_all(struct vmm_memory *m, const char *script)
 		for (size_t i = 0; same && i < n; i++)
 			same = range_equal(&fv->ranges[i], &nranges[i]);
 		checks++;
+		ranges_total += n;
 		if (!same) {
 			mismatches++;
 			diag("flat view of '%s' differs (root model %s, naive %s)", as->name,
@@ -298,6 +300,23 @@ static struct vmm_mr *rand_region(struct gen *g)
 	return region(g, 0);
 }
 
+/* A random region for which @want holds, if one turns up quickly (else any). */
+static struct vmm_mr *rand_such(struct gen *g, bool (*want)(const struct vmm_mr *))
+{
+	for (int tries = 0; tries < 16; tries++) {
+		struct vmm_mr *mr = rand_region(g);
+
+		if (want(mr))
+			return mr;
+	}
+	return rand_region(g);
+}
+
+static bool is_alias(const struct vmm_mr *mr) { return mr->type == VMM_MR_ALIAS; }
+static bool is_mapped(const struct vmm_mr *mr) { return mr->container != NULL; }
+static bool is_unmapped(const struct vmm_mr *mr) { return !mr->container && strcmp(mr->id, "r0"); }
+static bool not_root(const struct vmm_mr *mr) { return strcmp(mr->id, "r0") != 0; }
+
 /* Run one command text; on failure the model must be exactly as before. */
 static int run(struct gen *g, const char *text)
 {
@@ -348,6 +367,8 @@ static const char *rand_prio(void)
 /* A parent that can hold subregions: a container or a terminating region. */
 static struct vmm_mr *rand_parent(struct gen *g)
 {
+	if (pick(2))
+		return region(g, 0);
 	for (int tries = 0; tries < 8; tries++) {
 		struct vmm_mr *p = rand_region(g);
 
@@ -365,7 +386,7 @@ static void create_one(struct gen *g, unsigned i)
 	uint64_t size = rand_size();
 
 	if (!strcmp(kind, "alias")) {
-		struct vmm_mr *t = rand_region(g);
+		struct vmm_mr *t = pick(5) ? rand_such(g, not_root) : region(g, 0);
 		uint64_t tsize = t->size >= TWO64 ? 0x40000 : (uint64_t)t->size;
 		uint64_t off = pick(3) ? 0 : (uint64_t)pick((unsigned)(tsize / 0x1000 + 1)) * 0x1000;
 
@@ -393,32 +414,36 @@ static void create_one(struct gen *g, unsigned i)
 
 static void edit_one(struct gen *g)
 {
-	struct vmm_mr *mr = rand_region(g);
+	struct vmm_mr *mr = rand_region(g), *mapped = rand_such(g, is_mapped);
 
 	switch (pick(12)) {
-	case 0: runf(g, "set %s prio %d\n", mr->id, (int)pick(4) - 1); break;
-	case 1: runf(g, "set %s addr 0x%" PRIx64 "\n", mr->id, rand_addr(g)); break;
+	case 0: runf(g, "set %s prio %d\n", mapped->id, (int)pick(4) - 1); break;
+	case 1: runf(g, "set %s addr 0x%" PRIx64 "\n", mapped->id, rand_addr(g)); break;
 	case 2: runf(g, "set %s enabled %s\n", mr->id, pick(2) ? "on" : "off"); break;
 	case 3: runf(g, "set %s readonly %s\n", mr->id, pick(2) ? "on" : "off"); break;
-	case 4: runf(g, "unmap %s\n", mr->id); break;
+	case 4: runf(g, "unmap %s\n", mapped->id); break;
 	case 5:
-		runf(g, "map %s in %s at 0x%" PRIx64 "%s\n", mr->id, rand_parent(g)->id,
-		     rand_addr(g), rand_prio());
+		runf(g, "map %s in %s at 0x%" PRIx64 "%s\n", rand_such(g, is_unmapped)->id,
+		     rand_parent(g)->id, rand_addr(g), rand_prio());
 		break;
-	case 6: runf(g, "set %s alias-offset 0x%x\n", mr->id, pick(4) * 0x800); break;
+	case 6:
+		runf(g, "set %s alias-offset 0x%x\n", rand_such(g, is_alias)->id, pick(4) * 0x800);
+		break;
 	case 7: runf(g, "set %s size 0x%" PRIx64 "\n", mr->id, rand_size()); break;
 	case 8: runf(g, "delete %s\n", mr->id); break;
 	case 9:
-		runf(g, "begin\nset %s prio %d\nset %s addr 0x%" PRIx64 "\ncommit\n", mr->id,
-		     (int)pick(3), rand_region(g)->id, rand_addr(g));
+		runf(g, "begin\nset %s prio %d\nset %s addr 0x%" PRIx64 "\ncommit\n", mapped->id,
+		     (int)pick(3), rand_such(g, is_mapped)->id, rand_addr(g));
 		break;
 	case 10:
-		runf(g, "begin\nunmap %s\nset %s enabled off\nabort\n", mr->id, rand_region(g)->id);
+		runf(g, "begin\nunmap %s\nset %s enabled off\nabort\n", mapped->id,
+		     rand_region(g)->id);
 		break;
 	default:
 		/* one write, two edits, the second one may fail and take the first with it */
 		runf(g, "set %s nonvolatile %s\nmap %s in %s at 0x%" PRIx64 "\n", mr->id,
-		     pick(2) ? "on" : "off", rand_region(g)->id, rand_parent(g)->id, rand_addr(g));
+		     pick(2) ? "on" : "off", rand_such(g, is_unmapped)->id, rand_parent(g)->id,
+		     rand_addr(g));
 		break;
 	}
 }
@@ -468,6 +493,8 @@ static bool one_case(unsigned long idx)
 		good = false;
 	}
 	failed_total += g.failed_edits;
+	if (show)
+		diag("case %lu:\n%s", idx, g.script.data);
 	vmm_buf_free(&g.script);
 	vmm_memory_free(g.m);
 	return good;
@@ -477,8 +504,9 @@ int main(void)
 {
 	const char *s = getenv("MTREE_SEED"), *c = getenv("MTREE_CASES");
 	uint64_t seed = s ? strtoull(s, NULL, 0) : 0x6d74726565ull;
-	unsigned long cases = c ? strtoul(c, NULL, 0) : 3000, bad = 0, i;
+	unsigned long cases = c ? strtoul(c, NULL, 0) : 4000, bad = 0, i;
 
+	show = getenv("MTREE_SHOW") != NULL;
 	diag("seed %" PRIu64 " (MTREE_SEED=%" PRIu64 " to replay), %lu cases", seed, seed, cases);
 	for (i = 0; i < cases && bad < 3; i++) {
 		rng_state = seed * 0x9E3779B97F4A7C15ull + i + 1;
@@ -488,7 +516,8 @@ int main(void)
 		}
 	}
 	ok(bad == 0, "%lu random topologies: model flat views equal the naive renderer", i);
-	ok(mismatches == 0, "%lu flat-view comparisons, %lu mismatches", checks, mismatches);
+	ok(mismatches == 0, "%lu flat-view comparisons of %lu ranges, %lu mismatches", checks,
+	   ranges_total, mismatches);
 	ok(failed_total > 0 && failed_total < checks,
 	   "the edits include rejected ones (%lu) and accepted ones", failed_total);
 	return done_testing();
