@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mtreefs: build a machine and mount its memory topology as a FUSE
+ * filesystem (SPEC sections 5 and 6). Without -f the daemon forks first and
+ * the parent waits until the child has built the machine and mounted it, so
+ * `mtreefs MNT && ls MNT` works and errors reach the terminal. The machine is
+ * built in the child because a KVM VM belongs to the process that created it.
+ * SIGINT/SIGTERM/SIGHUP end the session loop and unmount cleanly.
+ */
+#define FUSE_USE_VERSION 312
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vmm/machine.h>
+
+#include "mtreefs.h"
+
+#define MTREEFS_VERSION "0.1"
+
+struct cli {
+	const char *mnt;
+	struct vmm_machine_opts mo;
+	bool foreground;
+	bool debug;
+	struct fuse_args fargs;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mtreefs MOUNTPOINT [options]\n"
+		"\n"
+		"Builds a machine and mounts its memory topology at MOUNTPOINT.\n"
+		"\n"
+		"  -m SIZE            guest RAM (default 512M; K M G suffixes)\n"
+		"  --ram-backend B    anon, memfd (default) or file:PATH for pc.ram\n"
+		"  --accel A          kvm, none or auto (default: kvm when /dev/kvm works)\n"
+		"  --script FILE      build the topology from a control script\n"
+		"  --qemu-dump DIR    import QEMU's info mtree -D (and -f) text from DIR\n"
+		"  -f                 stay in the foreground\n"
+		"  -d                 FUSE debug output (implies -f)\n"
+		"  -o OPT[,OPT...]    FUSE mount options (allow_other, max_read=N, ...)\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version\n"
+		"\n"
+		"Unmount with 'fusermount3 -u MOUNTPOINT' or by signalling the daemon.\n");
+}
+
+static int parse_cli(int argc, char **argv, struct cli *c)
+{
+	static const struct option longopts[] = {
+		{ "ram-backend", required_argument, NULL, 'b' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ "script", required_argument, NULL, 's' },
+		{ "qemu-dump", required_argument, NULL, 'q' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	vmm_u128 size;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "m:fdo:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (vmm_parse_size(optarg, &size) < 0 || size == 0 || size >> 63) {
+				fprintf(stderr, "mtreefs: bad RAM size '%s'\n", optarg);
+				return 2;
+			}
+			c->mo.ram_size = (uint64_t)size;
+			break;
+		case 'b': c->mo.ram_backend = optarg; break;
+		case 'a': c->mo.accel = optarg; break;
+		case 's': c->mo.script = optarg; break;
+		case 'q': c->mo.qemu_dump = optarg; break;
+		case 'f': c->foreground = true; break;
+		case 'd': c->debug = c->foreground = true; break;
+		case 'o':
+			if (fuse_opt_add_arg(&c->fargs, "-o") || fuse_opt_add_arg(&c->fargs, optarg))
+				return 1;
+			break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("mtreefs %s\n", MTREEFS_VERSION); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	c->mnt = argv[optind];
+	return 0;
+}
+
+/* Say clearly why we cannot mount, before building anything. */
+static int check_environment(const char *mnt)
+{
+	struct stat st;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "mtreefs: cannot open /dev/fuse: %s\n%s", strerror(errno),
+			errno == ENOENT ? "  load the fuse module (modprobe fuse) or give the "
+					  "container --device /dev/fuse\n" : "");
+		return -1;
+	}
+	close(fd);
+	if (stat(mnt, &st) < 0) {
+		if (errno == ENOTCONN)
+			fprintf(stderr, "mtreefs: %s is a dead FUSE mount; run 'fusermount3 -u %s'\n",
+				mnt, mnt);
+		else
+			fprintf(stderr, "mtreefs: mountpoint %s: %s\n", mnt, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mtreefs: mountpoint %s is not a directory\n", mnt);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is something FUSE already mounted exactly at @mnt? */
+static bool fuse_mounted_at(const char *mnt)
+{
+	char real[PATH_MAX], line[4096], point[PATH_MAX], type[256];
+	bool busy = false;
+	FILE *f;
+
+	if (!realpath(mnt, real) || !(f = fopen("/proc/self/mountinfo", "re")))
+		return false;
+	while (!busy && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && sep &&
+		    sscanf(sep + 3, "%255s", type) == 1)
+			busy = !strcmp(point, real) && !strncmp(type, "fuse", 4);
+	}
+	fclose(f);
+	return busy;
+}
+
+static struct fuse_session *mount_fs(struct cli *c, struct mfs *fs)
+{
+	struct fuse_session *se;
+
+	if (fuse_opt_add_arg(&c->fargs, "-o") ||
+	    fuse_opt_add_arg(&c->fargs, "default_permissions,fsname=mtreefs,subtype=mtreefs") ||
+	    (c->debug && fuse_opt_add_arg(&c->fargs, "-d")))
+		return NULL;
+	se = fuse_session_new(&c->fargs, &mfs_ops, sizeof(mfs_ops), fs);
+	if (!se)
+		return NULL;
+	if (fuse_session_mount(se, c->mnt) != 0) {
+		fprintf(stderr, "mtreefs: cannot mount at %s\n", c->mnt);
+		fuse_session_destroy(se);
+		return NULL;
+	}
+	return se;
+}
+
+static int serve(struct fuse_session *se)
+{
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	int rc;
+
+	if (!cfg)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, 0);
+	fuse_loop_cfg_set_idle_threads(cfg, 8);
+	rc = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return rc;
+}
+
+/* Fork; the parent exits with the child's verdict, written to @fd[1] once mounted. */
+static int daemonize(int *notify)
+{
+	int p[2];
+	pid_t pid;
+	char ok = 1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &ok, 1) != 1)
+			ok = 1;
+		_exit(ok ? 1 : 0);
+	}
+	close(p[0]);
+	setsid();
+	*notify = p[1];
+	return 0;
+}
+
+static void detach(int notify)
+{
+	char ok = 0;
+	int null = open("/dev/null", O_RDWR);
+
+	if (notify >= 0) {
+		if (write(notify, &ok, 1) != 1)
+			perror("mtreefs: notify");
+		close(notify);
+	}
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (chdir("/") < 0)
+		perror("mtreefs: chdir");
+}
+
+static int run(struct cli *c, int notify)
+{
+	struct mfs fs = { 0 };
+	struct fuse_session *se;
+	struct vmm_err err;
+	sigset_t sigs, old;
+	int rc = 1;
+
+	/* vCPU threads must not take the signals that end the session loop. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	vmm_err_clear(&err);
+	if (vmm_machine_create(&c->mo, &fs.mc, &err) < 0) {
+		fprintf(stderr, "mtreefs: cannot build the machine: %s\n", err.msg);
+		return 1;
+	}
+	fs.mem = fs.mc->mem;
+	fs.uid = getuid();
+	fs.gid = getgid();
+	clock_gettime(CLOCK_REALTIME, &fs.mount_time);
+	mfs_errlog_init(&fs);
+	if (mfs_ino_init(&fs) < 0)
+		goto out_machine;
+	se = mount_fs(c, &fs);
+	if (!se)
+		goto out_ino;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_unmount;
+	if (!c->foreground)
+		detach(notify);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = serve(se) ? 1 : 0;
+	fuse_remove_signal_handlers(se);
+out_unmount:
+	fuse_session_unmount(se);
+	fuse_session_destroy(se);
+out_ino:
+	mfs_ino_fini(&fs);
+out_machine:
+	vmm_machine_destroy(fs.mc);
+	mfs_errlog_fini(&fs);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL) };
+	int notify = -1, rc;
+
+	vmm_machine_opts_default(&c.mo);
+	if (fuse_opt_add_arg(&c.fargs, argv[0]))
+		return 1;
+	rc = parse_cli(argc, argv, &c);
+	if (rc)
+		return rc;
+	if (check_environment(c.mnt) < 0)
+		return 1;
+	if (fuse_mounted_at(c.mnt)) {
+		fprintf(stderr, "mtreefs: mountpoint %s is busy: a FUSE filesystem is already "
+			"mounted there (fusermount3 -u %s, or make stop)\n", c.mnt, c.mnt);
+		return 1;
+	}
+	mfs_table_init();
+	if (!c.foreground && daemonize(&notify) < 0) {
+		perror("mtreefs: fork");
+		return 1;
+	}
+	rc = run(&c, notify);
+	fuse_opt_free_args(&c.fargs);
+	return rc;
+}

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The FUSE low-level callbacks (mfs_<op>) of mtreefs. Every callback maps an
+ * inode number to (row, key) through fs/ino.c and then asks the row of the
+ * file table (fs/table.c) — no callback knows a file name. Generated files are
+ * rendered once per open into the file handle and served with direct I/O, so
+ * a reader sees one consistent snapshot of any size; ram files are copied
+ * straight from guest memory (fs/ram.c). Entry and attribute timeouts are 0,
+ * so every path is revalidated and an edit is visible at once.
+ */
+#define FUSE_USE_VERSION 312
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vmm/machine.h>
+
+#include "mtreefs.h"
+
+/* An open file: the snapshot of a generated file, or nothing for ram and write-only files. */
+struct mfs_fh {
+	const struct mfs_row *row;
+	char *key;
+	struct vmm_buf buf;
+};
+
+static struct mfs *req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void topo_lock(struct mfs *fs, const struct mfs_row *row)
+{
+	if (!row || !(row->flags & MFS_NOLOCK))
+		pthread_mutex_lock(&fs->mc->lock);
+}
+
+static void topo_unlock(struct mfs *fs, const struct mfs_row *row)
+{
+	if (!row || !(row->flags & MFS_NOLOCK))
+		pthread_mutex_unlock(&fs->mc->lock);
+}
+
+/* Parent key: a "*" row names one more object than its directory. */
+static void parent_key(const struct mfs_row *row, const char *key, char *out, size_t cap)
+{
+	const char *slash = strrchr(key, '/');
+	size_t n = strlen(key);
+
+	if (mfs_row_is_wild(row))
+		n = slash ? (size_t)(slash - key) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, key, n);
+	out[n] = 0;
+}
+
+/* Does (@row, @key) exist right now? Topology lock held. */
+static bool exists(struct mfs *fs, const struct mfs_row *row, const char *key)
+{
+	char pkey[1024];
+
+	while (row->parent >= 0) {
+		if (mfs_row_is_wild(row) ? row->find(fs, key) < 0 :
+		    (row->present && !row->present(fs, key)))
+			return false;
+		parent_key(row, key, pkey, sizeof(pkey));
+		key = pkey;
+		row = &mfs_rows[row->parent];
+	}
+	return true;
+}
+
+static int node_of(struct mfs *fs, fuse_ino_t ino, const struct mfs_row **row, char **key)
+{
+	int rc = mfs_ino_lookup(fs, ino, row, key);
+	bool ok;
+
+	if (rc < 0)
+		return rc;
+	topo_lock(fs, NULL);
+	ok = exists(fs, *row, *key);
+	topo_unlock(fs, NULL);
+	if (!ok) {
+		free(*key);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int render(struct mfs *fs, const struct mfs_row *row, const char *key, struct vmm_buf *out)
+{
+	int rc;
+
+	topo_lock(fs, row);
+	rc = row->render(fs, key, out);
+	topo_unlock(fs, row);
+	if (rc == 0 && out->oom)
+		rc = -ENOMEM;
+	return rc;
+}
+
+/* Resolve a ram file, run @fn on the view under the lock, then drop the view. */
+static int with_view(struct mfs *fs, const struct mfs_row *row, const char *key,
+		     int (*fn)(struct mfs_view *v, void *arg), void *arg)
+{
+	struct mfs_view v = { 0 };
+	int rc;
+
+	topo_lock(fs, NULL);
+	rc = row->ram(fs, key, &v);
+	if (rc == 0)
+		rc = fn(&v, arg);
+	topo_unlock(fs, NULL);
+	mfs_view_release(&v);
+	return rc;
+}
+
+static int view_size(struct mfs_view *v, void *arg)
+{
+	*(uint64_t *)arg = v->size;
+	return 0;
+}
+
+static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, fuse_ino_t ino,
+		   struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = row->mode;
+	st->st_nlink = S_ISDIR(row->mode) ? 2 : 1;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = fs->mount_time;
+	if (row->ram) {
+		uint64_t size = 0;
+		int rc = with_view(fs, row, key, view_size, &size);
+
+		st->st_size = (off_t)size;
+		return rc;
+	}
+	if (row->render && !(row->flags & MFS_BIG)) {
+		struct vmm_buf b;
+		int rc;
+
+		vmm_buf_init(&b);
+		rc = render(fs, row, key, &b);
+		st->st_size = (off_t)b.len;
+		vmm_buf_free(&b);
+		return rc;
+	}
+	return 0;
+}
+
+static void reply_entry(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
+			const char *key)
+{
+	struct fuse_entry_param e = { 0 };
+	int rc;
+
+	e.ino = mfs_ino_get(fs, row, key);
+	if (!e.ino) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = stat_of(fs, row, key, e.ino, &e.attr);
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	fuse_reply_entry(req, &e);
+}
+
+/* The child row of @prow called @name, and its key. Topology lock held. */
+static const struct mfs_row *child(struct mfs *fs, const struct mfs_row *prow, const char *pkey,
+				   const char *name, struct vmm_buf *ckey)
+{
+	int pidx = (int)(prow - mfs_rows);
+
+	for (size_t i = 0; i < mfs_nr_rows; i++) {
+		const struct mfs_row *r = &mfs_rows[i];
+
+		if (r->parent != pidx)
+			continue;
+		vmm_buf_reset(ckey);
+		vmm_buf_puts(ckey, pkey);
+		if (mfs_row_is_wild(r)) {
+			if (*pkey)
+				vmm_buf_puts(ckey, "/");
+			vmm_buf_puts(ckey, name);
+			if (!ckey->oom && r->find(fs, ckey->data) == 0)
+				return r;
+		} else if (!strcmp(mfs_row_name(r), name) && (!r->present || r->present(fs, pkey))) {
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static void mfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct mfs *fs = req_fs(req);
+	const struct mfs_row *prow, *row;
+	struct vmm_buf ckey;
+	char *pkey;
+	int rc = node_of(fs, parent, &prow, &pkey);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	vmm_buf_init(&ckey);
+	topo_lock(fs, NULL);
+	row = S_ISDIR(prow->mode) ? child(fs, prow, pkey, name, &ckey) : NULL;
+	topo_unlock(fs, NULL);
+	if (!S_ISDIR(prow->mode))
+		fuse_reply_err(req, ENOTDIR);
+	else if (!row || ckey.oom)
+		fuse_reply_err(req, row ? ENOMEM : ENOENT);
+	else
+		reply_entry(req, fs, row, ckey.data ? ckey.data : "");
+	vmm_buf_free(&ckey);
+	free(pkey);
+}
+
+static void mfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfs *fs = req_fs(req);
+	const struct mfs_row *row;
+	struct stat st;
+	char *key;
+	int rc = node_of(fs, ino, &row, &key);
+
+	if (rc == 0) {
+		rc = stat_of(fs, row, key, ino, &st);
+		free(key);
+	}
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+/* Truncation of a control or ram file is accepted and ignored (echo > ctl opens with O_TRUNC). */
+static void mfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+			struct fuse_file_info *fi)
+{
+	struct mfs *fs = req_fs(req);
+	const struct mfs_row *row;
+	struct stat st;
+	char *key;
+	int rc = node_of(fs, ino, &row, &key);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+		rc = -EPERM;
+	else if ((to_set & FUSE_SET_ATTR_SIZE) && !row->write && !row->ram)
+		rc = -EACCES;
+	else
+		rc = stat_of(fs, row, key, ino, &st);
+	free(key);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+static void mfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mfs *fs = req_fs(req);
+	const struct mfs_row *row;
+	struct vmm_buf b;
+	char *key;
+	int rc = node_of(fs, ino, &row, &key);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	vmm_buf_init(&b);
+	rc = S_ISLNK(row->mode) ? render(fs, row, key, &b) : -EINVAL;
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_readlink(req, b.data ? b.data : "");
+	vmm_buf_free(&b);
+	free(key);
+}
+
+/* ---- directories: listed once per opendir, sliced by readdir ---- */
+
+struct listing {
+	fuse_req_t req;
+	struct mfs *fs;
+	const struct mfs_row *row;
+	const char *pkey;
+	struct vmm_buf out;
+	struct vmm_buf key;
+};
+
+static void add_entry(struct listing *l, const char *name, const struct mfs_row *row,
+		      const char *key)
+{
+	struct stat st = { 0 };
+	size_t need;
+
+	st.st_ino = mfs_ino_get(l->fs, row, key);
+	st.st_mode = row->mode;
+	need = fuse_add_direntry(l->req, NULL, 0, name, NULL, 0);
+	if (l->out.len + need + 1 > l->out.cap) {
+		size_t cap = (l->out.cap ? l->out.cap * 2 : 4096) + need;
+		char *p = realloc(l->out.data, cap);
+
+		if (!p) {
+			l->out.oom = true;
+			return;
+		}
+		l->out.data = p;
+		l->out.cap = cap;
+	}
+	fuse_add_direntry(l->req, l->out.data + l->out.len, need, name, &st,
+			  (off_t)(l->out.len + need));
+	l->out.len += need;
+}
+
+static void add_wild(void *arg, const char *name)
+{
+	struct listing *l = arg;
+	const struct mfs_row *r = l->row;
+
+	vmm_buf_reset(&l->key);
+	vmm_buf_puts(&l->key, l->pkey);
+	if (*l->pkey)
+		vmm_buf_puts(&l->key, "/");
+	vmm_buf_puts(&l->key, name);
+	if (!l->key.oom)
+		add_entry(l, name, r, l->key.data);
+}
+
+static int list_dir(struct listing *l, const struct mfs_row *dir, const char *key)
+{
+	int idx = (int)(dir - mfs_rows), rc = 0;
+	char pk[1024];
+
+	add_entry(l, ".", dir, key);
+	if (dir->parent < 0) {
+		add_entry(l, "..", dir, key);
+	} else {
+		parent_key(dir, key, pk, sizeof(pk));
+		add_entry(l, "..", &mfs_rows[dir->parent], pk);
+	}
+	l->pkey = key;
+	for (size_t i = 0; i < mfs_nr_rows && rc == 0; i++) {
+		const struct mfs_row *r = &mfs_rows[i];
+
+		if (r->parent != idx)
+			continue;
+		l->row = r;
+		if (mfs_row_is_wild(r))
+			rc = r->list(l->fs, key, add_wild, l);
+		else if (!r->present || r->present(l->fs, key))
+			add_entry(l, mfs_row_name(r), r, key);
+	}
+	return rc < 0 ? rc : (l->out.oom || l->key.oom ? -ENOMEM : 0);
+}
+
+static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfs *fs = req_fs(req);
+	struct listing l = { .req = req, .fs = fs };
+	const struct mfs_row *row;
+	struct vmm_buf *snap;
+	char *key;
+	int rc = node_of(fs, ino, &row, &key);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	vmm_buf_init(&l.out);
+	vmm_buf_init(&l.key);
+	topo_lock(fs, NULL);
+	rc = S_ISDIR(row->mode) ? list_dir(&l, row, key) : -ENOTDIR;
+	topo_unlock(fs, NULL);
+	vmm_buf_free(&l.key);
+	free(key);
+	snap = malloc(sizeof(*snap));
+	if (rc == 0 && !snap)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(snap);
+		vmm_buf_free(&l.out);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	*snap = l.out;
+	fi->fh = (uintptr_t)snap;
+	fuse_reply_open(req, fi);
+}
+
+static void mfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	struct vmm_buf *snap = (struct vmm_buf *)(uintptr_t)fi->fh;
+	size_t o = (size_t)off;
+
+	if (o >= snap->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, snap->data + o, snap->len - o < size ? snap->len - o : size);
+}
+
+static void mfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct vmm_buf *snap = (struct vmm_buf *)(uintptr_t)fi->fh;
+
+	vmm_buf_free(snap);
+	free(snap);
+	fuse_reply_err(req, 0);
+}
+
+/* ---- files ---- */
+
+static int open_check(const struct mfs_row *row, int flags)
+{
+	int acc = flags & O_ACCMODE;
+
+	if (S_ISDIR(row->mode))
+		return -EISDIR;
+	if (!S_ISREG(row->mode))
+		return -ELOOP;
+	if (acc != O_RDONLY && !row->write && !row->ram)
+		return -EACCES;
+	if (acc != O_WRONLY && !row->render && !row->ram)
+		return -EACCES;
+	return 0;
+}
+
+static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfs *fs = req_fs(req);
+	const struct mfs_row *row;
+	struct mfs_fh *fh = NULL;
+	char *key;
+	int rc = node_of(fs, ino, &row, &key);
+
+	if (rc < 0)
+		goto fail;
+	rc = open_check(row, fi->flags);
+	if (rc == 0 && !(fh = calloc(1, sizeof(*fh))))
+		rc = -ENOMEM;
+	if (rc < 0)
+		goto fail_key;
+	fh->row = row;
+	fh->key = key;
+	vmm_buf_init(&fh->buf);
+	/* The snapshot a reader sees: rendered once, here. */
+	if (row->render && (fi->flags & O_ACCMODE) != O_WRONLY) {
+		rc = render(fs, row, key, &fh->buf);
+		if (rc < 0)
+			goto fail_fh;
+	}
+	fi->fh = (uintptr_t)fh;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
+	return;
+fail_fh:
+	vmm_buf_free(&fh->buf);
+	free(fh);
+fail_key:
+	free(key);
+fail:
+	fuse_reply_err(req, -rc);
+}
+
+static void mfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+
+	vmm_buf_free(&fh->buf);
+	free(fh->key);
+	free(fh);
+	fuse_reply_err(req, 0);
+}
+
+struct span {
+	uint64_t off, len;
+	struct mfs_seg segs[MFS_SEGS_MAX];
+	int n;
+};
+
+static int view_segs(struct mfs_view *v, void *arg)
+{
+	struct span *sp = arg;
+
+	sp->n = mfs_view_segs(v, sp->off, sp->len, sp->segs, MFS_SEGS_MAX);
+	return sp->n < 0 ? sp->n : 0;
+}
+
+static unsigned data_segs(const struct span *sp)
+{
+	unsigned d = 0;
+
+	while (d < (unsigned)sp->n && sp->segs[d].type == MFS_SEG_DATA)
+		d++;
+	return d;
+}
+
+/* Guest memory goes out without an extra copy: the reply points into the mapping. */
+static void ram_read(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, size_t size, off_t off)
+{
+	struct span sp = { .off = (uint64_t)off, .len = size };
+	struct fuse_bufvec *bv;
+	unsigned d;
+	int rc = with_view(fs, fh->row, fh->key, view_segs, &sp);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	d = data_segs(&sp);
+	if (sp.n == 0) {
+		fuse_reply_buf(req, NULL, 0);
+	} else if (d == 0) {
+		fuse_reply_err(req, EIO);
+	} else if (!(bv = calloc(1, sizeof(*bv) + d * sizeof(bv->buf[0])))) {
+		fuse_reply_err(req, ENOMEM);
+	} else {
+		bv->count = d;
+		for (unsigned i = 0; i < d; i++) {
+			bv->buf[i].mem = sp.segs[i].host;
+			bv->buf[i].size = sp.segs[i].len;
+			bv->buf[i].fd = -1;
+		}
+		fuse_reply_data(req, bv, 0);
+		free(bv);
+	}
+	mfs_segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
+}
+
+static void mfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+	size_t o = (size_t)off;
+
+	if (fh->row->ram)
+		ram_read(req, req_fs(req), fh, size, off);
+	else if (o >= fh->buf.len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, fh->buf.data + o, fh->buf.len - o < size ? fh->buf.len - o : size);
+}
+
+/* The host may write where the guest may not: ROM included; io and holes end the write. */
+static void ram_write(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, const char *buf,
+		      size_t size, off_t off)
+{
+	struct span sp = { .off = (uint64_t)off, .len = size };
+	size_t done = 0;
+	unsigned d;
+	int rc = with_view(fs, fh->row, fh->key, view_segs, &sp);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	d = data_segs(&sp);
+	for (unsigned i = 0; i < d && !sp.segs[i].ro_fd; i++) {
+		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
+		done += sp.segs[i].len;
+	}
+	mfs_segs_release(sp.segs, (unsigned)sp.n);
+	if (done || size == 0)
+		fuse_reply_write(req, done);
+	else
+		fuse_reply_err(req, sp.n == 0 ? ENOSPC : (d ? EACCES : EIO));
+}
+
+static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+	struct mfs *fs = req_fs(req);
+	struct vmm_err err;
+	int rc;
+
+	if (fh->row->ram) {
+		ram_write(req, fs, fh, buf, size, off);
+		return;
+	}
+	if (!fh->row->write) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	vmm_err_clear(&err);
+	topo_lock(fs, fh->row);
+	rc = fh->row->write(fs, fh->row, fh->key, buf, size, &err);
+	topo_unlock(fs, fh->row);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_write(req, size);
+}
+
+struct seek {
+	uint64_t off;
+	int whence;
+	int64_t result;
+};
+
+static int seek_view(struct mfs_view *v, void *arg)
+{
+	struct seek *sk = arg;
+	uint64_t pos = sk->off;
+	struct mfs_seg s;
+
+	if (pos >= v->size)
+		return -ENXIO;
+	for (;;) {
+		int rc = mfs_view_probe(v, pos, &s);
+
+		if (rc < 0)
+			return rc;
+		if (s.type == MFS_SEG_END) {
+			if (sk->whence == SEEK_DATA)
+				return -ENXIO;
+			sk->result = (int64_t)v->size;
+			return 0;
+		}
+		if ((s.type == MFS_SEG_DATA) == (sk->whence == SEEK_DATA)) {
+			sk->result = (int64_t)pos;
+			return 0;
+		}
+		pos += s.len;
+	}
+}
+
+static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		      struct fuse_file_info *fi)
+{
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+	struct seek sk = { .off = (uint64_t)off, .whence = whence };
+	int rc;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (fh->row->ram) {
+		rc = with_view(req_fs(req), fh->row, fh->key, seek_view, &sk);
+	} else if ((uint64_t)off >= fh->buf.len) {
+		rc = -ENXIO;
+	} else {
+		rc = 0;
+		sk.result = whence == SEEK_DATA ? off : (off_t)fh->buf.len;
+	}
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_lseek(req, (off_t)sk.result);
+}
+
+/* Ask for 1 MiB requests so a big read crosses the kernel boundary rarely. */
+static void mfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	conn->max_write = MFS_IO_MAX;
+	conn->max_read = MFS_IO_MAX;
+	conn->max_readahead = MFS_IO_MAX;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
+}
+
+const struct fuse_lowlevel_ops mfs_ops = {
+	.init = mfs_init,
+	.lookup = mfs_lookup,
+	.getattr = mfs_getattr,
+	.setattr = mfs_setattr,
+	.readlink = mfs_readlink,
+	.opendir = mfs_opendir,
+	.readdir = mfs_readdir,
+	.releasedir = mfs_releasedir,
+	.open = mfs_open,
+	.read = mfs_read,
+	.write = mfs_write,
+	.release = mfs_release,
+	.lseek = mfs_lseek,
+};
