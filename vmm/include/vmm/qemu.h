@@ -28,4 +28,14 @@ int vmm_qemu_import(const char *tree, size_t tree_len, const char *flat, size_t 
 int vmm_flat_text_diff(const char *a, size_t a_len, const char *b, size_t b_len,
 		       struct vmm_buf *out);
 
+#define VMM_QDIFF_IGNORE_KVM	(1u << 0)	/* a " KVM" mark on one side only is no difference */
+
+/*
+ * vmm_flat_text_diff() with @flags (VMM_QDIFF_*): returns the number of
+ * differences, or -EINVAL with @err naming the bad line when either text is
+ * not `info mtree -f` output.
+ */
+int vmm_flat_text_diff_flags(const char *a, size_t a_len, const char *b, size_t b_len,
+			     unsigned flags, struct vmm_buf *out, struct vmm_err *err);
+
 #endif

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Range-by-range comparison of two `info mtree -f` texts (QEMU's or ours):
+ * for every address space, the flat view it resolves to on each side is
+ * walked in address order and every range that is not printed identically on
+ * both sides is reported, "-" for the first text and "+" for the second, in
+ * QEMU's own line format. Address spaces that share a flat view on both sides
+ * are reported together, once. Block order and the numbering of the blocks
+ * do not matter (QEMU's depend on pointer hashing).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <vmm/qemu.h>
+
+#include "qemu-int.h"
+
+static void put_range(struct vmm_buf *out, char sign, const struct vmm_qrange *r)
+{
+	vmm_buf_printf(out, "%c %016llx-%016llx (prio %d, %s%s): %s", sign,
+		       (unsigned long long)r->start,
+		       (unsigned long long)(r->start + (uint64_t)(r->size - 1)), r->prio,
+		       r->nv ? "nv-" : "", r->type, r->name);
+	if (r->offset)
+		vmm_buf_printf(out, " @%016llx", (unsigned long long)r->offset);
+	vmm_buf_puts(out, r->kvm ? " KVM\n" : "\n");
+}
+
+static bool same_range(const struct vmm_qrange *a, const struct vmm_qrange *b, unsigned flags)
+{
+	return a->start == b->start && a->size == b->size && a->prio == b->prio &&
+	       a->nv == b->nv && !strcmp(a->type, b->type) && !strcmp(a->name, b->name) &&
+	       a->offset == b->offset && ((flags & VMM_QDIFF_IGNORE_KVM) || a->kvm == b->kvm);
+}
+
+/* Merge walk over two address-ordered range lists; returns the lines written. */
+static int diff_ranges(const struct vmm_qview *a, const struct vmm_qview *b, unsigned flags,
+		       struct vmm_buf *out)
+{
+	size_t i = 0, j = 0, na = a ? a->nr : 0, nb = b ? b->nr : 0;
+	int n = 0;
+
+	while (i < na || j < nb) {
+		const struct vmm_qrange *x = i < na ? &a->r[i] : NULL;
+		const struct vmm_qrange *y = j < nb ? &b->r[j] : NULL;
+
+		if (x && y && same_range(x, y, flags)) {
+			i++, j++;
+			continue;
+		}
+		if (x && (!y || x->start <= y->start)) {
+			put_range(out, '-', x);
+			i++, n++;
+		}
+		if (y && (!x || y->start <= x->start)) {
+			put_range(out, '+', y);
+			j++, n++;
+		}
+	}
+	return n;
+}
+
+static void put_header(struct vmm_buf *out, const struct vmm_qview *va, size_t first,
+		       const struct vmm_qview *vb, const struct vmm_qflat *b)
+{
+	bool sep = false;
+
+	for (size_t k = first; k < va->nas; k++) {
+		if (vmm_qflat_find(b, va->as[k]) != vb)
+			continue;
+		vmm_buf_printf(out, "%sAS \"%s\"", sep ? ", " : "", va->as[k]);
+		sep = true;
+	}
+	vmm_buf_puts(out, ":\n");
+}
+
+/* Compare view @va of @a with the views its address spaces have in @b. */
+static int diff_view(const struct vmm_qview *va, const struct vmm_qflat *b, unsigned flags,
+		     struct vmm_buf *out)
+{
+	int total = 0;
+
+	for (size_t k = 0; k < va->nas; k++) {
+		const struct vmm_qview *vb = vmm_qflat_find(b, va->as[k]);
+		struct vmm_buf part;
+		bool seen = false;
+		int n;
+
+		for (size_t e = 0; e < k && !seen; e++)
+			seen = vmm_qflat_find(b, va->as[e]) == vb;
+		if (seen)
+			continue;
+		vmm_buf_init(&part);
+		n = diff_ranges(va, vb, flags, &part);
+		if (vb && strcmp(va->mr_root ? va->mr_root : "", vb->mr_root ? vb->mr_root : "")) {
+			vmm_buf_printf(&part, "- Root memory region: %s\n+ Root memory region: %s\n",
+				       va->mr_root ? va->mr_root : "", vb->mr_root ? vb->mr_root : "");
+			n++;
+		}
+		if (!vb) {
+			vmm_buf_printf(out, "AS \"%s\": only in the first\n", va->as[k]);
+			n = n ? n : 1;
+		} else if (n) {
+			put_header(out, va, k, vb, b);
+		}
+		vmm_buf_put(out, part.data ? part.data : "", part.len);
+		vmm_buf_free(&part);
+		total += n;
+	}
+	return total;
+}
+
+int vmm_flat_text_diff_flags(const char *a, size_t a_len, const char *b, size_t b_len,
+			     unsigned flags, struct vmm_buf *out, struct vmm_err *err)
+{
+	struct vmm_qflat fa, fb;
+	int r, n = 0;
+
+	r = vmm_qflat_parse(a, a_len, &fa, err);
+	if (r)
+		return r;
+	r = vmm_qflat_parse(b, b_len, &fb, err);
+	if (r) {
+		vmm_qflat_free(&fa);
+		return r;
+	}
+	for (size_t i = 0; i < fa.nv; i++)
+		n += diff_view(&fa.v[i], &fb, flags, out);
+	for (size_t i = 0; i < fb.nv; i++)
+		for (size_t k = 0; k < fb.v[i].nas; k++) {
+			if (vmm_qflat_find(&fa, fb.v[i].as[k]))
+				continue;
+			vmm_buf_printf(out, "AS \"%s\": only in the second\n", fb.v[i].as[k]);
+			n += diff_ranges(NULL, &fb.v[i], flags, out) + !fb.v[i].nr;
+		}
+	vmm_qflat_free(&fa);
+	vmm_qflat_free(&fb);
+	return n;
+}
+
+int vmm_flat_text_diff(const char *a, size_t a_len, const char *b, size_t b_len,
+		       struct vmm_buf *out)
+{
+	return vmm_flat_text_diff_flags(a, a_len, b, b_len, 0, out, NULL);
+}
