@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The machine object: it wires a memory model to an accelerator through the
+ * KVM listener, builds the topology (QEMU's pc map with our firmware, a
+ * control script, or an imported QEMU dump), creates the vCPUs and offers the
+ * host-side services: start/pause/resume/reset, the debug console ring, vCPU
+ * information, the heartbeat, and probe requests that make the guest perform
+ * a real load or store so KVM itself says what an address resolves to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vmm/ctl.h>
+#include <vmm/kvm.h>
+#include <vmm/memory.h>
+#include <vmm/qemu.h>
+#include "machine-priv.h"
+
+#define PC_BIOS_ID	"pc.bios"
+
+void vmm_machine_opts_default(struct vmm_machine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ram_size = 512ull << 20;
+	o->ram_backend = "memfd";
+	o->accel = "auto";
+	o->vcpus = 1;
+	o->run = true;
+}
+
+/**
+ * vmm_machine_console() - the last bytes the guest wrote to the debug port
+ * @mc: the machine
+ * @buf: destination
+ * @cap: its size
+ *
+ * Return: bytes copied: the newest min(@cap, kept) bytes, oldest first.
+ */
+size_t vmm_machine_console(struct vmm_machine *mc, char *buf, size_t cap)
+{
+	struct vmm_console *c = &machine_priv(mc)->console;
+	uint64_t kept, from;
+	size_t n;
+
+	pthread_mutex_lock(&c->lock);
+	kept = c->total < VMM_CONSOLE_SIZE ? c->total : VMM_CONSOLE_SIZE;
+	n = kept < cap ? (size_t)kept : cap;
+	from = c->total - n;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = c->ring[(from + i) % VMM_CONSOLE_SIZE];
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static int machine_accel(struct vmm_machine *mc, const char *want, struct vmm_err *err)
+{
+	if (!want || !strcmp(want, "auto")) {
+		mc->accel = vmm_accel_new_kvm(NULL);
+		if (!mc->accel)
+			mc->accel = vmm_accel_new_soft(0);
+	} else if (!strcmp(want, "kvm")) {
+		mc->accel = vmm_accel_new_kvm(err);
+		if (!mc->accel)
+			return err && err->code ? err->code
+						: vmm_err_set(err, -ENODEV, "no usable /dev/kvm");
+	} else if (!strcmp(want, "none")) {
+		mc->accel = vmm_accel_new_soft(0);
+	} else {
+		return vmm_err_set(err, -EINVAL, "unknown accelerator '%s' (kvm, none, auto)", want);
+	}
+	return mc->accel ? 0 : vmm_err_set(err, -ENOMEM, "cannot create the accelerator");
+}
+
+static char *machine_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	struct vmm_buf b;
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	vmm_buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		vmm_buf_put(&b, chunk, n);
+	fclose(f);
+	if (b.oom) {
+		vmm_buf_free(&b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!b.data)
+		vmm_buf_put(&b, "", 0);
+	return vmm_buf_steal(&b, len);
+}
+
+/* A QEMU dump directory: mtree-D (required) and mtree-f (optional). */
+static int machine_import(struct vmm_machine *mc, const char *dir, struct vmm_err *err)
+{
+	struct vmm_ctl_ctx ctx = { .mem = mc->mem };
+	char path[4096], *tree, *flat;
+	size_t tlen = 0, flen = 0;
+	struct vmm_buf script;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/mtree-D", dir);
+	tree = machine_slurp(path, &tlen);
+	if (!tree)
+		return vmm_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/mtree-f", dir);
+	flat = machine_slurp(path, &flen);
+	vmm_buf_init(&script);
+	r = vmm_qemu_import(tree, tlen, flat, flen, &script, err);
+	if (!r)
+		r = vmm_ctl_exec(&ctx, script.data ? script.data : "", script.len, err);
+	vmm_buf_free(&script);
+	free(flat);
+	free(tree);
+	return r;
+}
+
+/* Copy the firmware to the top of pc.bios (its reset vector ends the ROM). */
+static int machine_load_firmware(struct vmm_machine *mc, struct vmm_err *err)
+{
+	size_t len = (size_t)(vmm_firmware_end - vmm_firmware_start);
+	struct vmm_mr *bios = vmm_mr_find(mc->mem, PC_BIOS_ID);
+	unsigned char *host;
+
+	if (!bios || bios->size < len || !(host = vmm_mr_host(bios, 0)))
+		return vmm_err_set(err, -ENOENT, "firmware: no RAM-backed %s of >= %zu bytes",
+				   PC_BIOS_ID, len);
+	memcpy(host + (size_t)bios->size - len, vmm_firmware_start, len);
+	machine_priv(mc)->firmware = true;
+	return 0;
+}
+
+static int machine_topology(struct vmm_machine *mc, const struct vmm_machine_opts *o,
+			    struct vmm_err *err)
+{
+	struct vmm_ctl_ctx ctx = { .mem = mc->mem };
+	int r;
+
+	if (o->script)
+		r = vmm_ctl_exec_file(&ctx, o->script, err);
+	else if (o->qemu_dump)
+		r = machine_import(mc, o->qemu_dump, err);
+	else if (!(r = vmm_machine_build_pc(mc->mem, o->ram_size, o->ram_backend, err)))
+		r = machine_load_firmware(mc, err);
+	if (r)
+		return r;
+	mc->memory_as = vmm_as_find(mc->mem, "memory");
+	mc->io_as = vmm_as_find(mc->mem, "I/O");
+	return 0;
+}
+
+static int machine_vcpus(struct vmm_machine *mc, unsigned n, struct vmm_err *err)
+{
+	char name[32];
+	int r;
+
+	mc->vcpus = calloc(n, sizeof(*mc->vcpus));
+	if (!mc->vcpus)
+		return vmm_err_set(err, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "cpu-memory-%u", i);
+		if (mc->memory_as && !vmm_as_find(mc->mem, name)) {
+			r = vmm_as_new(mc->mem, name, mc->memory_as->root, NULL, err);
+			if (r)
+				return r;
+		}
+		if (vmm_accel_kind(mc->accel) != VMM_ACCEL_KVM)
+			continue;
+		r = vmm_vcpu_new(mc, i, &mc->vcpus[i], err);
+		if (r)
+			return r;
+		mc->nr_vcpus = i + 1;
+	}
+	return 0;
+}
+
+static int machine_init(struct vmm_machine *mc, const struct vmm_machine_opts *o,
+			struct vmm_err *err)
+{
+	int r;
+
+	mc->mem = vmm_memory_new();
+	if (!mc->mem)
+		return vmm_err_set(err, -ENOMEM, "cannot create the memory model");
+	vmm_memory_set_device_factory(mc->mem, vmm_devices_create, mc);
+	r = machine_accel(mc, o->accel, err);
+	if (r)
+		return r;
+	mc->kvm_listener = vmm_kvm_listener_new(mc->accel);
+	if (!mc->kvm_listener)
+		return vmm_err_set(err, -ENOMEM, "cannot create the KVM listener");
+	r = vmm_memory_listener_register(mc->mem, mc->kvm_listener, err);
+	if (r) {
+		vmm_kvm_listener_free(mc->kvm_listener);
+		mc->kvm_listener = NULL;
+		return r;
+	}
+	r = machine_topology(mc, o, err);
+	if (!r)
+		r = machine_vcpus(mc, o->vcpus ? o->vcpus : 1, err);
+	return r;
+}
+
+/**
+ * vmm_machine_create() - see machine.h
+ * @o: options (NULL: defaults)
+ * @out: the new machine
+ * @err: reason on failure
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **out,
+		       struct vmm_err *err)
+{
+	struct vmm_machine_opts def;
+	struct vmm_machine_priv *p;
+	struct vmm_machine *mc;
+	int r;
+
+	if (!o) {
+		vmm_machine_opts_default(&def);
+		o = &def;
+	}
+	mc = calloc(1, sizeof(*mc));
+	p = calloc(1, sizeof(*p));
+	if (!mc || !p) {
+		free(mc);
+		free(p);
+		return vmm_err_set(err, -ENOMEM, "out of memory");
+	}
+	mc->priv = p;
+	mc->ram_size = o->ram_size;
+	pthread_mutex_init(&mc->lock, NULL);
+	pthread_mutex_init(&p->console.lock, NULL);
+	pthread_mutex_init(&p->probe.user, NULL);
+	pthread_mutex_init(&p->probe.lock, NULL);
+	pthread_cond_init(&p->probe.cond, NULL);
+	r = machine_init(mc, o, err);
+	if (!r && o->run && vmm_machine_can_run(mc))
+		r = vmm_machine_start(mc, err);
+	if (r) {
+		vmm_machine_destroy(mc);
+		return r;
+	}
+	*out = mc;
+	return 0;
+}
+
+/**
+ * vmm_machine_destroy() - stop the vCPUs and free everything
+ * @mc: the machine (may be NULL)
+ */
+void vmm_machine_destroy(struct vmm_machine *mc)
+{
+	struct vmm_machine_priv *p;
+
+	if (!mc)
+		return;
+	p = machine_priv(mc);
+	for (unsigned i = 0; i < mc->nr_vcpus; i++)
+		vmm_vcpu_free(mc->vcpus[i]);
+	free(mc->vcpus);
+	if (mc->kvm_listener) {
+		vmm_memory_listener_unregister(mc->mem, mc->kvm_listener);
+		vmm_kvm_listener_free(mc->kvm_listener);
+	}
+	vmm_accel_free(mc->accel);
+	vmm_memory_free(mc->mem);
+	pthread_cond_destroy(&p->probe.cond);
+	pthread_mutex_destroy(&p->probe.lock);
+	pthread_mutex_destroy(&p->probe.user);
+	pthread_mutex_destroy(&p->console.lock);
+	pthread_mutex_destroy(&mc->lock);
+	free(p);
+	free(mc);
+}
+
+bool vmm_machine_can_run(const struct vmm_machine *mc)
+{
+	return machine_priv(mc)->firmware && mc->nr_vcpus > 0;
+}
+
+/**
+ * vmm_machine_start() - start every vCPU thread
+ * @mc: a machine that can run (the pc map with KVM)
+ * @err: reason on failure
+ *
+ * Return: 0 (also when already started) or -errno; -ENODEV without KVM or firmware.
+ */
+int vmm_machine_start(struct vmm_machine *mc, struct vmm_err *err)
+{
+	int r;
+
+	if (!vmm_machine_can_run(mc))
+		return vmm_err_set(err, -ENODEV, "the machine cannot run: %s",
+				   mc->nr_vcpus ? "no firmware (not the pc map)" : "no KVM");
+	for (unsigned i = 0; i < mc->nr_vcpus; i++) {
+		r = vmm_vcpu_start(mc->vcpus[i], err);
+		if (r)
+			return r;
+	}
+	machine_priv(mc)->started = true;
+	return 0;
+}
+
+int vmm_machine_pause(struct vmm_machine *mc)
+{
+	int r = 0, e;
+
+	for (unsigned i = 0; i < mc->nr_vcpus; i++)
+		if ((e = vmm_vcpu_pause(mc->vcpus[i], 1000)) && !r)
+			r = e;
+	return r;
+}
+
+int vmm_machine_resume(struct vmm_machine *mc)
+{
+	for (unsigned i = 0; i < mc->nr_vcpus; i++)
+		vmm_vcpu_resume(mc->vcpus[i]);
+	return 0;
+}
+
+/**
+ * vmm_machine_reset() - system reset: every vCPU back at the reset vector
+ * @mc: the machine
+ *
+ * RAM is kept (as QEMU keeps it); the firmware starts over, zeroes the
+ * heartbeat and greets again.
+ * Return: 0 or the first -errno.
+ */
+int vmm_machine_reset(struct vmm_machine *mc)
+{
+	struct vmm_probe_box *b = &machine_priv(mc)->probe;
+	int r = 0, e;
+
+	pthread_mutex_lock(&b->lock);
+	b->ready = false;
+	b->state = PROBE_IDLE;
+	pthread_mutex_unlock(&b->lock);
+	for (unsigned i = 0; i < mc->nr_vcpus; i++)
+		if ((e = vmm_vcpu_reset(mc->vcpus[i])) && !r)
+			r = e;
+	return r;
+}
+
+int vmm_machine_vcpu_info(struct vmm_machine *mc, unsigned idx, struct vmm_vcpu_info *out)
+{
+	if (idx >= mc->nr_vcpus)
+		return -ENOENT;
+	vmm_vcpu_info(mc->vcpus[idx], out);
+	return 0;
+}
+
+const char *vmm_vcpu_state_name(enum vmm_vcpu_state s)
+{
+	static const char *const names[] = {
+		[VMM_VCPU_STOPPED] = "stopped", [VMM_VCPU_RUNNING] = "running",
+		[VMM_VCPU_PAUSED] = "paused", [VMM_VCPU_HALTED] = "halted",
+		[VMM_VCPU_SHUTDOWN] = "shutdown", [VMM_VCPU_ERROR] = "error",
+	};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+/**
+ * vmm_machine_ctl() - machine/ctl commands
+ * @mc: the machine
+ * @cmd: "start", "pause", "resume" or "reset" (surrounding blanks ignored)
+ * @err: reason on failure
+ *
+ * Return: 0 or -errno (-EINVAL for an unknown command).
+ */
+int vmm_machine_ctl(struct vmm_machine *mc, const char *cmd, struct vmm_err *err)
+{
+	char word[16];
+	int r;
+
+	if (sscanf(cmd, " %15s", word) != 1)
+		return vmm_err_set(err, -EINVAL, "empty machine command");
+	if (!strcmp(word, "start"))
+		return vmm_machine_start(mc, err);
+	if (!vmm_machine_can_run(mc))
+		return vmm_err_set(err, -ENODEV, "the machine has no running vCPU");
+	if (!strcmp(word, "pause"))
+		r = vmm_machine_pause(mc);
+	else if (!strcmp(word, "resume"))
+		r = vmm_machine_resume(mc);
+	else if (!strcmp(word, "reset"))
+		r = vmm_machine_reset(mc);
+	else
+		return vmm_err_set(err, -EINVAL, "unknown machine command '%s' "
+				   "(start, pause, resume, reset)", word);
+	return r ? vmm_err_set(err, r, "%s: %s", word, strerror(-r)) : 0;
+}
+
+/**
+ * vmm_machine_heartbeat() - the firmware's counter at VMM_HEARTBEAT_GPA
+ * @mc: the machine
+ *
+ * Return: the counter, or 0 when that address is not RAM.
+ */
+uint64_t vmm_machine_heartbeat(struct vmm_machine *mc)
+{
+	struct vmm_xlate x;
+	uint64_t v = 0;
+
+	pthread_mutex_lock(&mc->lock);
+	if (mc->memory_as && !vmm_as_translate(mc->memory_as, VMM_HEARTBEAT_GPA, &x) &&
+	    x.host && x.len >= 8)
+		v = __atomic_load_n((uint64_t *)x.host, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&mc->lock);
+	return v;
+}
