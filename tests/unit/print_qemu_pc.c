@@ -11,6 +11,7 @@
  * in the order QEMU happened to print their groups, since our order is
  * creation order where QEMU's follows a pointer hash; for the same reason the
  * -f blocks are compared as a set, their numbers checked to run 0, 1, 2...
+ * The " KVM" marks are checked with the slots QEMU's listener would register.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include <vmm/flatview.h>
+#include <vmm/kvm.h>
 #include <vmm/memory.h>
 #include <vmm/print.h>
 #include "tap.h"
@@ -266,13 +268,13 @@ static int build(struct vmm_memory *m)
 	return r;
 }
 
-/* Remove " KVM" marks (no accelerator here) and "FlatView #N" lines; split blocks. */
-static size_t fv_blocks(char *text, char **blk, size_t max)
+/* Drop "FlatView #N" lines (and " KVM" marks if @strip); split into blocks. */
+static size_t fv_blocks(char *text, char **blk, size_t max, bool strip)
 {
 	size_t n = 0;
 	char *p, *q;
 
-	while ((p = strstr(text, " KVM\n")))
+	while (strip && (p = strstr(text, " KVM\n")))
 		memmove(p, p + 4, strlen(p + 4) + 1);
 	for (p = text; *p && n < max; p = q) {
 		q = strstr(p, "\n\n");
@@ -285,7 +287,7 @@ static size_t fv_blocks(char *text, char **blk, size_t max)
 	return n;
 }
 
-static void check_flatview(struct vmm_memory *m)
+static void check_flatview(struct vmm_memory *m, struct vmm_accel *a)
 {
 	struct vmm_buf b;
 	char *want = slurp("mtree-f"), *wb[16], *gb[16];
@@ -294,7 +296,7 @@ static void check_flatview(struct vmm_memory *m)
 	int seq = 1;
 
 	vmm_buf_init(&b);
-	vmm_print_flatview(m, NULL, &b);
+	vmm_print_flatview(m, a, &b);
 	if (!ok(want && b.data, "info mtree -f rendered and golden present"))
 		return;
 	for (p = b.data, i = 0; (p = strstr(p, "FlatView #")); p++, i++) {
@@ -303,8 +305,8 @@ static void check_flatview(struct vmm_memory *m)
 			seq = 0;
 	}
 	ok(seq, "flat views numbered #0, #1, #2");
-	nw = fv_blocks(want, wb, 16);
-	ng = fv_blocks(b.data, gb, 16);
+	nw = fv_blocks(want, wb, 16, !a);
+	ng = fv_blocks(b.data, gb, 16, !a);
 	is(ng, nw, "as many flat views as QEMU");
 	for (i = 0; i < ng; i++) {
 		for (j = 0; j < nw; j++)
@@ -318,11 +320,43 @@ static void check_flatview(struct vmm_memory *m)
 			diag("no QEMU block matches:\n%s", gb[i]);
 		free(gb[i]);
 	}
-	is(matched, nw, "every flat-view block is QEMU's, byte for byte");
+	is(matched, nw, "every flat-view block is QEMU's, byte for byte (%s)",
+	   a ? "with KVM marks" : "no accelerator, no marks");
 	for (j = 0; j < nw; j++)
 		free(wb[j]);
 	free(want);
 	vmm_buf_free(&b);
+}
+
+/*
+ * Register the memslots QEMU's KVM listener makes for "memory" (kvm_set_phys_mem:
+ * each RAM-backed range, page-aligned inwards, READONLY for readonly/romd) on
+ * the in-process slot table, so the " KVM" marks can be checked against QEMU's.
+ */
+static struct vmm_accel *kvm_slots(struct vmm_memory *m)
+{
+	struct vmm_accel *a = vmm_accel_new_soft(0);
+	struct vmm_flatview *fv = vmm_as_get_flatview(vmm_as_find(m, "memory"));
+	uint32_t slot = 0;
+	size_t i;
+
+	for (i = 0; a && fv && i < fv->nr; i++) {
+		const struct vmm_flat_range *r = &fv->ranges[i];
+		uint64_t start = ((uint64_t)r->start + 4095) & ~4095ull;
+		uint64_t end = (uint64_t)(r->start + r->size) & ~4095ull;
+		uint64_t off = (uint64_t)r->offset_in_region + (start - (uint64_t)r->start);
+
+		if (!vmm_mr_is_ram(r->mr) || end <= start)
+			continue;
+		if (vmm_accel_set_memslot(a, slot++, 0,
+					  r->readonly || r->mr->type == VMM_MR_ROMD ?
+					  VMM_MEM_READONLY : 0, start, end - start,
+					  (uint64_t)(uintptr_t)vmm_mr_host(r->mr, off)))
+			diag("slot for %s refused", r->mr->name);
+	}
+	if (fv)
+		vmm_flatview_unref(fv);
+	return a;
 }
 
 static void check(struct vmm_memory *m, const char *golden, const char *what,
@@ -352,6 +386,7 @@ int main(void)
 {
 	struct vmm_memory *m = vmm_memory_new();
 	char *probe = slurp("mtree");
+	struct vmm_accel *a;
 
 	if (!probe)
 		skip_all("tests/golden/pc-nodefaults-512M missing (set MTREEFS_TOP)");
@@ -360,7 +395,11 @@ int main(void)
 		return done_testing();
 	check(m, "mtree", "info mtree", p_mtree);
 	check(m, "mtree-D", "info mtree -D", p_mtree_d);
-	check_flatview(m);
+	check_flatview(m, NULL);
+	a = kvm_slots(m);
+	if (ok(a != NULL, "in-process memslot table"))
+		check_flatview(m, a);
+	vmm_accel_free(a);
 	check(m, "ramblock", "info ramblock", vmm_print_ramblock);
 	vmm_memory_free(m);
 	return done_testing();
