@@ -18,6 +18,8 @@
  * @base_open: the call's own (innermost-but-nested) level is open
  * @base_user: the base level was turned into a user "begin" that outlives the call
  * @dirty:     a command changed something inside the base level
+ * @line:      the line being run
+ * @open_begin: line of the first begin that the call leaves open (0: none)
  */
 struct ctl_state {
 	struct vmm_ctl_ctx *ctx;
@@ -28,6 +30,8 @@ struct ctl_state {
 	bool base_open;
 	bool base_user;
 	bool dirty;
+	unsigned line;
+	unsigned open_begin;
 };
 
 /* Run one tokenized command (tok[0] is the verb). 0 or -errno with st->err filled. */

@@ -2,12 +2,14 @@
 /*
  * The control language's line driver (SPEC section 4): it splits text into
  * lines, refuses control characters and overlong lines, tokenizes each line
- * (double quotes group, `#` at a token start begins a comment) and runs the
- * commands inside one transaction, so a call applies all of its lines or none.
- * begin/commit/abort lines reshape that transaction: a begin...commit pair
- * inside one call simply nests; a begin left open survives the call (the ctl
- * file's batching across writes), and a commit or abort that closes a
- * transaction opened by an earlier call settles the lines before it.
+ * and runs the commands inside one transaction, so a call applies all of its
+ * lines or none. begin/commit/abort lines reshape that transaction: a
+ * begin...commit (or abort) pair inside one call simply nests; a begin the
+ * call leaves open becomes the transaction that outlives it (the ctl file's
+ * batching across writes); a commit or abort that closes a transaction opened
+ * by an earlier call, or a lasting begin preceded by other commands, settles
+ * the lines before it, so a later error in the same call undoes only the
+ * lines after it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,12 +39,16 @@ int vmm_ctl_txn_begin(struct ctl_state *st)
 {
 	int r;
 
-	if (st->nested || st->base_user) {
+	/* a begin that this call also closes simply nests */
+	if (st->line != st->open_begin || st->nested || st->base_user) {
 		vmm_memory_begin(st->m);
 		st->nested++;
 		return 0;
 	}
-	/* The lines before this begin are not part of the user's batch. */
+	/*
+	 * The begin that outlives the call becomes the call's own level; the
+	 * lines before it are not part of the user's batch and settle first.
+	 */
 	if (st->dirty) {
 		r = base_commit(st);
 		if (r)
@@ -150,6 +156,48 @@ static int run_line(struct ctl_state *st, const char *line, size_t len)
 	return vmm_ctl_run(st, tok, n);
 }
 
+/* One line's verb, for the pre-scan; false for blank lines and syntax errors. */
+static bool line_verb(const char *line, size_t len, char *verb, size_t cap)
+{
+	char buf[VMM_CTL_LINE_MAX + 1], scratch[VMM_CTL_LINE_MAX + 1];
+	char *tok[VMM_CTL_MAX_TOKENS];
+
+	if (len > VMM_CTL_LINE_MAX)
+		return false;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if (vmm_ctl_tokenize(buf, scratch, tok, VMM_CTL_MAX_TOKENS) <= 0)
+		return false;
+	snprintf(verb, cap, "%s", tok[0]);
+	return true;
+}
+
+/*
+ * The line of the first begin that the text leaves open (0 when every begin
+ * is closed inside it): only that one must outlive the call, the others nest.
+ */
+static unsigned find_open_begin(const char *text, size_t len)
+{
+	unsigned line = 0, depth = 0, bottom = 0;
+	size_t pos = 0;
+	char verb[16];
+
+	while (pos < len) {
+		const char *eol = memchr(text + pos, '\n', len - pos);
+		size_t n = eol ? (size_t)(eol - (text + pos)) : len - pos;
+
+		line++;
+		if (line_verb(text + pos, n, verb, sizeof(verb))) {
+			if (!strcmp(verb, "begin") && depth++ == 0)
+				bottom = line;
+			else if ((!strcmp(verb, "commit") || !strcmp(verb, "abort")) && depth)
+				depth--;
+		}
+		pos += n + (eol ? 1 : 0);
+	}
+	return depth ? bottom : 0;
+}
+
 /* Prefix the reason with the line number, once. */
 static int fail_line(struct vmm_ctl_ctx *ctx, struct vmm_err *err, unsigned line, int r)
 {
@@ -179,12 +227,13 @@ int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct v
 	vmm_err_clear(err);
 	ctx->line = 0;
 	st.outer = vmm_memory_depth(ctx->mem);
+	st.open_begin = find_open_begin(text, len);
 	base_open(&st);
 	while (pos < len) {
 		const char *eol = memchr(text + pos, '\n', len - pos);
 		size_t n = eol ? (size_t)(eol - (text + pos)) : len - pos;
 
-		line++;
+		st.line = ++line;
 		vmm_err_clear(err);
 		r = run_line(&st, text + pos, n);
 		if (r) {
