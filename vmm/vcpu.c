@@ -463,6 +463,7 @@ int vmm_vcpu_reset(struct vmm_vcpu *v)
 	if (!r)
 		r = vcpu_arch_reset(v);
 	if (!r) {
+		v->rip = 0xfff0;
 		v->last_error[0] = '\0';
 		v->state = v->thread_started ? VMM_VCPU_PAUSED : VMM_VCPU_STOPPED;
 	}
