@@ -145,3 +145,7 @@ help:
 	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n 2,8p
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz.mk defines `fuzz` and the
+# short runs that are part of the suite.
+-include tests/fuzz/fuzz.mk
