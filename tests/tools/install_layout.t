@@ -44,8 +44,8 @@ for p in mtreefs mtree; do
 	[ $rc -eq 0 ] && [ ! -s "$tmp/groff" ]
 	ok $? "$p.1 formats with groff -man -ww and no warnings"
 	diag < "$tmp/groff"
-	MANWIDTH=80 man -l "$man" 2>"$tmp/man.err" | col -b > "$tmp/man.txt"
-	grep -q '^NAME' "$tmp/man.txt" && grep -q "^ *$p - " "$tmp/man.txt" &&
+	MANWIDTH=80 man -l "$man" 2>"$tmp/man.err" | col -bx > "$tmp/man.txt"
+	grep -q '^NAME' "$tmp/man.txt" && grep -Eq "^ *$p +- " "$tmp/man.txt" &&
 		grep -q '^SYNOPSIS' "$tmp/man.txt" && grep -q '^SEE ALSO' "$tmp/man.txt"
 	ok $? "man -l $p.1 shows NAME ($p - ...), SYNOPSIS and SEE ALSO"
 	diag < "$tmp/man.err"
@@ -62,8 +62,9 @@ for p in mtreefs mtree; do
 	ok $? "completion for $p installed under share/bash-completion/completions"
 	out=$(bash --norc --noprofile -c ". '$comp' && complete -p $p" 2>&1)
 	echo "$out" | grep -q -- "-F _$p $p\$"
-	ok $? "the $p completion loads in bash and registers _$p"
-	[ "$out" = "" ] || echo "$out" | diag
+	rc=$?
+	ok $rc "the $p completion loads in bash and registers _$p"
+	[ $rc -eq 0 ] || echo "$out" | diag
 done
 
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top" --no-print-directory -s \
