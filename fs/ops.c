@@ -675,7 +675,6 @@ static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 static void mfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	conn->max_write = MFS_IO_MAX;
-	conn->max_read = MFS_IO_MAX;
 	conn->max_readahead = MFS_IO_MAX;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
