@@ -14,6 +14,7 @@
 
 #include <vmm/ctl.h>
 #include <vmm/kvm.h>
+#include <vmm/machine.h>
 #include <vmm/memory.h>
 #include <vmm/print.h>
 
@@ -59,16 +60,6 @@ static void env_free(struct render_env *e)
 		vmm_accel_free(e->accel);
 }
 
-/*
- * Offline, no access ever reaches a device: `io ... device=KIND` only records
- * the kind, so `info mtree` and the JSON dump show it.
- */
-static int offline_device(void *ctx, struct vmm_mr *mr, const char *kind, struct vmm_err *err)
-{
-	vmm_mr_set_ops(mr, NULL, NULL, kind);
-	return 0;
-}
-
 static int env_init(struct render_env *e, struct vmm_err *err)
 {
 	int r;
@@ -79,7 +70,8 @@ static int env_init(struct render_env *e, struct vmm_err *err)
 	e->kvm = e->accel ? vmm_kvm_listener_new(e->accel) : NULL;
 	if (!e->kvm)
 		return vmm_err_set(err, -ENOMEM, "cannot set up the model: %s", strerror(errno));
-	vmm_memory_set_device_factory(e->mem, offline_device, NULL);
+	/* the same device kinds as mtreefs, outside a machine */
+	vmm_memory_set_device_factory(e->mem, vmm_devices_create, NULL);
 	r = vmm_memory_listener_register(e->mem, e->kvm, err);
 	if (r)
 		return r;
