@@ -78,6 +78,10 @@ cfg("pc-ivshmem-run",
     ["-machine", "pc,accel=kvm", "-m", "256M", "-nodefaults",
      "-object", "memory-backend-memfd,id=shm0,size=1M,share=on",
      "-device", "ivshmem-plain,memdev=shm0"], run=2)
+# Long enough for SeaBIOS to give up booting: it write-protects the shadowed
+# BIOS first, so the readonly pam-rom aliases are enabled.
+cfg("pc-bios-readonly-run", ["-machine", "pc,accel=kvm", "-m", "128M", "-nodefaults"], run=6)
+cfg("q35-bios-readonly-run", ["-machine", "q35,accel=kvm", "-m", "128M", "-nodefaults"], run=6)
 cfg("q35-devices-stopped",
     ["-machine", "q35,accel=kvm", "-m", "512M", "-nodefaults", "-S",
      "-device", "e1000,netdev=u0", "-netdev", "user,id=u0,restrict=on",

@@ -39,6 +39,7 @@ struct qnode {
 	bool group_root, section_root, emitted;
 	struct qnode *parent;
 	struct qnode **kids;	/* printed order */
+	struct qnode **list;	/* QEMU's subregion list order (see sort_list) */
 	size_t nkids;
 	unsigned line;
 	enum qkind kind;
@@ -398,19 +399,16 @@ static int resolve_targets(struct qimp *im)
 typedef __int128 s128;
 
 /*
- * The -f ranges that belong to @n where rendering reached it at @abs within
- * [@lo, @hi): same name and offset_in_region == start - @abs. An i/o region
- * with ranges of its own terminates. A ram region reached through @holder
- * (the nearest alias above it, else its container) whose ranges there print
- * only as rom sits below a readonly holder: count both kinds, decide later.
+ * The -f ranges that belong to i/o region @n where rendering reached it at
+ * @abs within [@lo, @hi): same name and offset_in_region == start - @abs.
+ * An i/o region with ranges of its own terminates.
  */
 static void match_ranges(struct qnode *n, s128 abs, s128 lo, s128 hi,
-			 const struct vmm_qview *v, struct qnode *holder)
+			 const struct vmm_qview *v)
 {
-	bool io = !strcmp(n->type, "i/o"), ram = !strcmp(n->type, "ram");
 	size_t i;
 
-	if ((!io && !ram) || (io && n->evidence) || (ram && !holder))
+	if (strcmp(n->type, "i/o") || n->evidence)
 		return;
 	i = vmm_qview_lower(v, (uint64_t)lo);
 	if (i > 0 && (s128)v->r[i - 1].start + (s128)v->r[i - 1].size > lo)
@@ -418,22 +416,16 @@ static void match_ranges(struct qnode *n, s128 abs, s128 lo, s128 hi,
 	for (; i < v->nr && v->r[i].start < hi; i++) {
 		const struct vmm_qrange *r = &v->r[i];
 
-		if (strcmp(r->name, n->name) || (uint64_t)(r->start - abs) != r->offset)
-			continue;
-		if (io) {
+		if (!strcmp(r->name, n->name) && (uint64_t)(r->start - abs) == r->offset) {
 			n->evidence = true;
 			return;
 		}
-		if (!strcmp(r->type, "rom"))
-			holder->rom_hits++;
-		else
-			holder->ram_hits++;
 	}
 }
 
 /* Render-like walk: which regions are reached where (QEMU's render_memory_region paths). */
 static void walk(struct qnode *n, s128 base, s128 lo, s128 hi, const struct vmm_qview *v,
-		 struct qnode *alias_above, unsigned depth)
+		 unsigned depth)
 {
 	s128 abs = base + (s128)n->addr, end = abs + (s128)n->size;
 
@@ -446,14 +438,163 @@ static void walk(struct qnode *n, s128 base, s128 lo, s128 hi, const struct vmm_
 	n->visited = true;
 	if (n->alias) {
 		if (n->target)
-			walk(n->target, abs - (s128)n->aoff - (s128)n->target->addr, lo, hi, v, n,
+			walk(n->target, abs - (s128)n->aoff - (s128)n->target->addr, lo, hi, v,
 			     depth + 1);
 		return;
 	}
 	for (size_t i = 0; i < n->nkids; i++)
-		walk(n->kids[i], abs, lo, hi, v, alias_above, depth + 1);
+		walk(n->kids[i], abs, lo, hi, v, depth + 1);
 	if (v)
-		match_ranges(n, abs, lo, hi, v, alias_above ? alias_above : n->parent);
+		match_ranges(n, abs, lo, hi, v);
+}
+
+/*
+ * QEMU keeps subregions highest priority first and, among equal priorities,
+ * newest first; it prints equal-address equal-priority siblings in list order.
+ * So the wanted list is the printed order stably sorted by priority, and
+ * mapping in reverse of it puts every region at the front of the list.
+ */
+static int sort_list(struct qnode *p)
+{
+	size_t n = 0;
+
+	p->list = malloc((p->nkids ? p->nkids : 1) * sizeof(*p->list));
+	if (!p->list)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nkids; i++) {
+		size_t j = n++;
+
+		while (j > 0 && p->list[j - 1]->prio < p->kids[i]->prio) {
+			p->list[j] = p->list[j - 1];
+			j--;
+		}
+		p->list[j] = p->kids[i];
+	}
+	return 0;
+}
+
+/* Guest ranges already rendered in one flat view: sorted, disjoint [lo, hi). */
+struct cover {
+	s128 (*iv)[2];
+	size_t n, cap;
+};
+
+/*
+ * Claim [@lo, @hi): the pieces not rendered before are reported to @piece
+ * (earlier ranges win, as in QEMU), then the whole span counts as rendered.
+ */
+static int cover_claim(struct cover *c, s128 lo, s128 hi,
+		       void (*piece)(void *, s128, s128), void *ctx)
+{
+	size_t i = 0, j;
+	s128 at = lo, nlo = lo, nhi = hi;
+
+	while (i < c->n && c->iv[i][1] < lo)
+		i++;
+	for (j = i; j < c->n && c->iv[j][0] <= hi; j++) {
+		if (c->iv[j][0] > at)
+			piece(ctx, at, c->iv[j][0]);
+		at = c->iv[j][1] > at ? c->iv[j][1] : at;
+		nlo = c->iv[j][0] < nlo ? c->iv[j][0] : nlo;
+		nhi = c->iv[j][1] > nhi ? c->iv[j][1] : nhi;
+	}
+	if (at < hi)
+		piece(ctx, at, hi);
+	if (j == i && c->n == c->cap) {
+		void *p = realloc(c->iv, (c->cap ? c->cap * 2 : 16) * sizeof(*c->iv));
+
+		if (!p)
+			return -ENOMEM;
+		c->iv = p;
+		c->cap = c->cap ? c->cap * 2 : 16;
+	}
+	if (j == i) {
+		memmove(&c->iv[i + 1], &c->iv[i], (c->n - i) * sizeof(*c->iv));
+		c->n++;
+	} else {
+		memmove(&c->iv[i + 1], &c->iv[j], (c->n - j) * sizeof(*c->iv));
+		c->n -= j - i - 1;
+	}
+	c->iv[i][0] = nlo;
+	c->iv[i][1] = nhi;
+	return 0;
+}
+
+/* One ram leaf being rendered: its position and the alias (or container) above it. */
+struct ro_ctx {
+	const struct vmm_qview *v;
+	struct qnode *leaf, *holder;
+	s128 abs;
+};
+
+/* A piece a ram leaf really renders: does -f print it rom there? */
+static void ro_piece(void *opaque, s128 lo, s128 hi)
+{
+	struct ro_ctx *c = opaque;
+	ssize_t i = (ssize_t)vmm_qview_lower(c->v, (uint64_t)lo + 1) - 1;
+	const struct vmm_qrange *r;
+
+	if (i < 0 || !c->holder)
+		return;
+	r = &c->v->r[i];
+	if (strcmp(r->name, c->leaf->name) || (uint64_t)(r->start - c->abs) != r->offset)
+		return;
+	if (!strcmp(r->type, "rom"))
+		c->holder->rom_hits++;
+	else
+		c->holder->ram_hits++;
+}
+
+static void ro_none(void *opaque, s128 lo, s128 hi)
+{
+}
+
+/*
+ * QEMU's rendering order (subregion list order, earlier wins, terminating
+ * regions fill what is left) tells which path produced each printed range,
+ * so a rom range of a ram region blames the alias it was reached through.
+ */
+static int ro_render(struct cover *cv, struct qnode *n, s128 base, s128 lo, s128 hi,
+		     struct ro_ctx *c, struct qnode *alias_above, unsigned depth)
+{
+	s128 abs = base + (s128)n->addr, end = abs + (s128)n->size;
+	int r = 0;
+
+	if (!n->enabled || depth > QMAX_DEPTH * 4)
+		return 0;
+	lo = lo > abs ? lo : abs;
+	hi = hi < end ? hi : end;
+	if (lo >= hi)
+		return 0;
+	if (n->alias)
+		return n->target ? ro_render(cv, n->target, abs - (s128)n->aoff -
+					     (s128)n->target->addr, lo, hi, c, n, depth + 1) : 0;
+	for (size_t i = 0; i < n->nkids && !r; i++)
+		r = ro_render(cv, n->list[i], abs, lo, hi, c, alias_above, depth + 1);
+	if (r || n->kind == QK_CONTAINER)
+		return r;
+	c->leaf = n;
+	c->holder = alias_above ? alias_above : n->parent;
+	c->abs = abs;
+	return cover_claim(cv, lo, hi, n->kind == QK_RAM && !strcmp(n->type, "ram") ?
+			   ro_piece : ro_none, c);
+}
+
+static int gather_readonly(struct qimp *im)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < im->ng && !r; i++) {
+		struct ro_ctx c = { 0 };
+		struct cover cv = { 0 };
+
+		for (size_t j = 0; j < im->g[i].nas && !c.v; j++)
+			c.v = vmm_qflat_find(&im->flat, im->g[i].as[j]);
+		if (c.v)
+			r = ro_render(&cv, im->g[i].root, 0, 0, (s128)VMM_U64_LIMIT, &c, NULL, 0);
+		free(cv.iv);
+	}
+	return r;
 }
 
 static void gather_evidence(struct qimp *im)
@@ -463,7 +604,7 @@ static void gather_evidence(struct qimp *im)
 
 		for (size_t j = 0; j < im->g[i].nas && !v && im->have_flat; j++)
 			v = vmm_qflat_find(&im->flat, im->g[i].as[j]);
-		walk(im->g[i].root, 0, 0, (s128)VMM_U64_LIMIT, v, NULL, 0);
+		walk(im->g[i].root, 0, 0, (s128)VMM_U64_LIMIT, v, 0);
 	}
 }
 
@@ -619,33 +760,12 @@ static int emit_regions(struct qimp *im, struct vmm_buf *out)
 	return 0;
 }
 
-/*
- * QEMU keeps subregions highest priority first and, among equal priorities,
- * newest first; it prints equal-address equal-priority siblings in list order.
- * So the wanted list is the printed order stably sorted by priority, and
- * mapping in reverse of it puts every region at the front of the list.
- */
-static int emit_maps(struct qnode *p, struct vmm_buf *out)
+/* Mapping in reverse of the wanted list puts every region at the front of it. */
+static void emit_maps(struct qnode *p, struct vmm_buf *out)
 {
-	struct qnode **list = malloc(p->nkids * sizeof(*list));
-	size_t n = 0;
-
-	if (!list)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->nkids; i++) {
-		size_t j = n++;
-
-		while (j > 0 && list[j - 1]->prio < p->kids[i]->prio) {
-			list[j] = list[j - 1];
-			j--;
-		}
-		list[j] = p->kids[i];
-	}
-	while (n--)
-		vmm_buf_printf(out, "map %s in %s at 0x%llx prio %d\n", list[n]->id, p->id,
-			       (unsigned long long)list[n]->addr, list[n]->prio);
-	free(list);
-	return 0;
+	for (size_t n = p->nkids; n--;)
+		vmm_buf_printf(out, "map %s in %s at 0x%llx prio %d\n", p->list[n]->id, p->id,
+			       (unsigned long long)p->list[n]->addr, p->list[n]->prio);
 }
 
 static void emit_attrs(struct vmm_buf *out, const struct qnode *q)
@@ -737,7 +857,7 @@ static int emit_script(struct qimp *im, struct vmm_buf *out)
 	r = emit_regions(im, out);
 	for (size_t i = 0; i < im->nn && !r; i++)
 		if (!im->n[i]->dead && im->n[i]->nkids)
-			r = emit_maps(im->n[i], out);
+			emit_maps(im->n[i], out);
 	for (size_t i = 0; i < im->nn && !r; i++)
 		if (!im->n[i]->dead)
 			emit_attrs(out, im->n[i]);
@@ -754,6 +874,7 @@ static void imp_free(struct qimp *im)
 		free(im->n[i]->name);
 		free(im->n[i]->tname);
 		free(im->n[i]->kids);
+		free(im->n[i]->list);
 		free(im->n[i]->id);
 		free(im->n[i]);
 	}
@@ -786,10 +907,15 @@ static int settle(struct qimp *im)
 		if (q->dead)
 			continue;
 		decide_kind(im, q);
-		q->readonly = im->have_flat && q->rom_hits && !q->ram_hits;
-		r = assign_id(q, &set);
+		r = sort_list(q);
+		if (!r)
+			r = assign_id(q, &set);
 	}
 	free(set.slot);
+	if (!r && im->have_flat)
+		r = gather_readonly(im);
+	for (size_t i = 0; i < im->nn && !r; i++)
+		im->n[i]->readonly = im->n[i]->rom_hits && !im->n[i]->ram_hits;
 	return r ? vmm_err_set(im->err, r, "out of memory") : 0;
 }
 
