@@ -134,7 +134,7 @@ import errno, os, sys
 try:
     fd = os.open(sys.argv[1], os.O_WRONLY)
     try:
-        os.write(fd, sys.argv[2].encode())
+        os.write(fd, sys.argv[2].replace("\\n", "\n").encode())
         print("OK")
     finally:
         os.close(fd)
