@@ -20,12 +20,12 @@
 
 #include "mtree.h"
 
-enum render_what { R_MTREE, R_DISABLED, R_FLAT, R_RAMBLOCK, R_MEMSLOTS, R_JSON };
+enum render_what { R_MTREE, R_DISABLED, R_FLAT, R_RAMBLOCK, R_MEMSLOTS, R_JSON, R_SCRIPT };
 
 static void render_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mtree render [-f|-D|--ramblock|--memslots|--json] SCRIPT\n"
+		"usage: mtree render [-f|-D|--ramblock|--memslots|--json|--script] SCRIPT\n"
 		"\n"
 		"Build the memory model described by SCRIPT (a control-language script,\n"
 		"\"-\" for stdin) and print it as QEMU 7.2 prints it:\n"
@@ -35,6 +35,8 @@ static void render_usage(FILE *f)
 		"  --ramblock   info ramblock\n"
 		"  --memslots   the KVM memslots the model gives\n"
 		"  --json       everything, as one JSON document\n"
+		"  --script     the model written back as a script (normalized: creation\n"
+		"               order, mappings, attributes, address spaces)\n"
 		"Errors are reported as SCRIPT:LINE: reason, with exit status 1.\n");
 }
 
@@ -88,6 +90,7 @@ static void print_model(struct render_env *e, enum render_what what, struct vmm_
 	case R_RAMBLOCK: vmm_print_ramblock(e->mem, out); break;
 	case R_MEMSLOTS: vmm_print_memslots(e->accel, out); break;
 	case R_JSON:     vmm_print_json(e->mem, e->accel, out); break;
+	case R_SCRIPT:   vmm_ctl_dump_script(e->mem, out); break;
 	}
 }
 
@@ -159,6 +162,7 @@ int mtree_render(int argc, char **argv)
 		{ "ramblock", no_argument, NULL, 'r' },
 		{ "memslots", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "script", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,6 +177,7 @@ int mtree_render(int argc, char **argv)
 		case 'r': what = R_RAMBLOCK; n++; break;
 		case 's': what = R_MEMSLOTS; n++; break;
 		case 'j': what = R_JSON; n++; break;
+		case 'S': what = R_SCRIPT; n++; break;
 		case 'h': render_usage(stdout); return 0;
 		default: render_usage(stderr); return 2;
 		}
