@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The machine without a vCPU (accel none, works everywhere): it builds the pc
+ * map on the soft memslot table, refuses to run or probe, and its io device
+ * kinds behave as documented in machine.h — none reads all-ones, zero reads
+ * zero, scratch remembers, counter counts, debugcon fills the console ring
+ * (which keeps the newest 64 KiB), unknown kinds are rejected. Script and
+ * QEMU-dump machines build too.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmm/ctl.h>
+#include <vmm/kvm.h>
+#include <vmm/machine.h>
+#include <vmm/memory.h>
+#include "tap.h"
+
+static uint64_t rd(struct vmm_as *as, uint64_t a, unsigned n)
+{
+	uint64_t v = 0;
+
+	vmm_as_read(as, a, &v, n);
+	return v;
+}
+
+static void check_devices(struct vmm_machine *mc)
+{
+	struct vmm_ctl_ctx c = { .mem = mc->mem };
+	struct vmm_err err = { 0 };
+	const char *s = "io d-zero 4K device=zero in system at 0x30000000\n"
+			"io d-scr 4K device=scratch in system at 0x30001000\n"
+			"io d-cnt 4K device=counter in system at 0x30002000\n"
+			"io d-none 4K device=none in system at 0x30003000\n";
+	uint64_t v = 0x1122334455667788ull;
+
+	is(vmm_ctl_exec(&c, s, strlen(s), &err), 0, "device regions from the control language (%s)",
+	   err.msg);
+	is(rd(mc->memory_as, 0x30000010, 4), 0, "zero reads 0");
+	vmm_as_write(mc->memory_as, 0x30001008, &v, 8);
+	is(rd(mc->memory_as, 0x30001008, 8), (long long)v, "scratch returns what was stored");
+	is(rd(mc->memory_as, 0x3000100c, 2), 0x3344, "scratch at a narrower offset");
+	is(rd(mc->memory_as, 0x30002000, 4), 0, "counter: first read 0");
+	is(rd(mc->memory_as, 0x30002000, 4), 1, "counter: second read 1");
+	v = 41;
+	vmm_as_write(mc->memory_as, 0x30002000, &v, 8);
+	is(rd(mc->memory_as, 0x30002000, 8), 41, "counter: a write sets it");
+	is(rd(mc->memory_as, 0x30003000, 2), 0xffff, "none reads all-ones");
+	s = "io d-bad 4K device=frobnicator\n";
+	is(vmm_ctl_exec(&c, s, strlen(s), &err), -EINVAL, "unknown device kind rejected");
+	ok(strstr(err.msg, "frobnicator") != NULL, "and the reason names it: %s", err.msg);
+}
+
+static void check_console(struct vmm_machine *mc)
+{
+	static char out[70000];
+	size_t n;
+
+	for (const char *p = "hello"; *p; p++)
+		vmm_as_write(mc->io_as, VMM_DEBUGCON_PORT, p, 1);
+	n = vmm_machine_console(mc, out, sizeof(out));
+	is(n, 5, "console holds 5 bytes");
+	ok(!memcmp(out, "hello", 5), "debugcon bytes reach the console");
+	is(rd(mc->io_as, VMM_DEBUGCON_PORT, 1), 0xe9, "debugcon reads 0xe9");
+	for (int i = 0; i < 70000; i++) {
+		char ch = (char)('a' + i % 26);
+
+		vmm_as_write(mc->io_as, VMM_DEBUGCON_PORT, &ch, 1);
+	}
+	n = vmm_machine_console(mc, out, sizeof(out));
+	is(n, 65536, "the ring keeps the newest 64 KiB");
+	is(out[n - 1], 'a' + 69999 % 26, "ending with the newest byte");
+	is(vmm_machine_console(mc, out, 3), 3, "a short copy is the newest bytes");
+	ok(out[2] == 'a' + 69999 % 26, "  ... newest last");
+}
+
+static void check_no_run(struct vmm_machine *mc)
+{
+	struct vmm_err err = { 0 };
+	uint64_t v;
+
+	is_str(vmm_accel_name(mc->accel), "none", "accel none");
+	is(mc->nr_vcpus, 0, "no vCPU without KVM");
+	ok(!vmm_machine_can_run(mc), "cannot run");
+	is(vmm_machine_probe_read(mc, 0, 4, &v, 10), -ENODEV, "probe refused");
+	is(vmm_machine_ctl(mc, "pause", &err), -ENODEV, "pause refused: %s", err.msg);
+	is(vmm_machine_ctl(mc, "jump", &err), -ENODEV, "any ctl refused without vCPU");
+	ok(vmm_as_find(mc->mem, "I/O") && mc->io_as, "I/O address space present");
+	ok(vmm_accel_memslot_count(mc->accel) >= 4, "RAM and ROM became soft memslots (%u)",
+	   vmm_accel_memslot_count(mc->accel));
+}
+
+int main(void)
+{
+	struct vmm_machine_opts o;
+	struct vmm_machine *mc = NULL;
+	struct vmm_err err = { 0 };
+
+	vmm_machine_opts_default(&o);
+	o.accel = "none";
+	o.ram_size = 64ull << 20;
+	if (ok(vmm_machine_create(&o, &mc, &err) == 0, "pc machine, accel none (%s)", err.msg)) {
+		check_no_run(mc);
+		check_devices(mc);
+		check_console(mc);
+		vmm_machine_destroy(mc);
+	}
+	o.accel = "warp";
+	is(vmm_machine_create(&o, &mc, &err), -EINVAL, "unknown accelerator: %s", err.msg);
+	o.accel = "none";
+	o.ram_size = 1000;
+	is(vmm_machine_create(&o, &mc, &err), -EINVAL, "bad RAM size: %s", err.msg);
+	o.ram_size = 64ull << 20;
+	o.qemu_dump = "tests/golden/pc-nodefaults-128M";
+	if (ok(vmm_machine_create(&o, &mc, &err) == 0, "machine from a QEMU dump (%s)", err.msg)) {
+		ok(mc->memory_as != NULL, "it has a memory address space");
+		ok(!vmm_machine_can_run(mc), "a dump machine has no firmware to run");
+		vmm_machine_destroy(mc);
+	}
+	return done_testing();
+}
