@@ -6,6 +6,8 @@
  * model, its `info mtree -D` text and its flat views exactly as before — also
  * when earlier lines of the same write had already been applied.
  */
+#include <vmm/kvm.h>
+
 #include "ctl_helpers.h"
 
 static const char base_script[] =
@@ -137,6 +139,34 @@ static void all_or_none(struct vmm_memory *m)
 	is(vmm_memory_depth(m), 0, "its begin is gone with it");
 }
 
+/* Out of memslots: the KVM listener fails the commit, nothing changes. */
+static void out_of_slots(void)
+{
+	struct vmm_memory *m = vmm_memory_new();
+	struct vmm_accel *a = vmm_accel_new_soft(2);
+	struct vmm_listener *l = a ? vmm_kvm_listener_new(a) : NULL;
+	struct vmm_err err;
+
+	if (!m || !l || vmm_memory_listener_register(m, l, &err)) {
+		ok(0, "soft accelerator with 2 slots and the KVM listener");
+		return;
+	}
+	is(exec(m, "container sys 16E\nram r1 64K in sys at 0\naddress-space memory sys\n"), 0,
+	   "one slot used (%s)", last_err.msg);
+	rejects(m, "ram r2 64K in sys at 0x100000\nram r3 64K in sys at 0x200000\n", -ENOSPC,
+		"a third memslot does not fit");
+	is(vmm_accel_memslot_count(a), 1, "the accelerator still has one slot");
+	is(exec(m, "begin\nram r2 64K in sys at 0x100000\n"), 0, "a batch that will not fit");
+	is(exec(m, "ram r3 64K in sys at 0x200000\n"), 0, "still pending");
+	is(exec(m, "commit\n"), -ENOSPC, "the batch's commit fails with ENOSPC (%s)", last_err.msg);
+	is(vmm_memory_depth(m), 0, "no transaction left open");
+	ok(!vmm_mr_find(m, "r2") && !vmm_mr_find(m, "r3"), "the whole batch is rolled back");
+	vmm_memory_listener_unregister(m, l);
+	vmm_memory_free(m);
+	vmm_kvm_listener_free(l);
+	vmm_accel_free(a);
+}
+
 int main(void)
 {
 	struct vmm_memory *m = vmm_memory_new();
@@ -149,5 +179,6 @@ int main(void)
 	conflicts(m);
 	all_or_none(m);
 	vmm_memory_free(m);
+	out_of_slots();
 	return done_testing();
 }
