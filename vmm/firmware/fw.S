@@ -254,6 +254,7 @@ gdt_desc:
 /* ---- the reset vector: 0xfffffff0, 16 bytes below the end ---- */
 	.org	0xfff0
 	.code16
-	jmp	real_entry
+	.byte	0xe9				/* jmp rel16: IP wraps from 0xfff3 to real_entry */
+	.word	((real_entry - fw_start) - 0xfff3) & 0xffff
 	.org	0xffff, 0xf4
 	.byte	0xf4
