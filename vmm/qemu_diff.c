@@ -33,7 +33,7 @@ static bool same_range(const struct vmm_qrange *a, const struct vmm_qrange *b, u
 	       a->offset == b->offset && ((flags & VMM_QDIFF_IGNORE_KVM) || a->kvm == b->kvm);
 }
 
-/* Merge walk over two address-ordered range lists; returns the lines written. */
+/* Merge walk over two address-ordered range lists; returns the differing ranges. */
 static int diff_ranges(const struct vmm_qview *a, const struct vmm_qview *b, unsigned flags,
 		       struct vmm_buf *out)
 {
@@ -48,13 +48,15 @@ static int diff_ranges(const struct vmm_qview *a, const struct vmm_qview *b, uns
 			i++, j++;
 			continue;
 		}
+		/* a range changed in place counts once, shown as '-' then '+' */
+		n++;
 		if (x && (!y || x->start <= y->start)) {
 			put_range(out, '-', x);
-			i++, n++;
+			i++;
 		}
 		if (y && (!x || y->start <= x->start)) {
 			put_range(out, '+', y);
-			j++, n++;
+			j++;
 		}
 	}
 	return n;
