@@ -28,7 +28,12 @@
 #include "machine-priv.h"
 
 #define VCPU_KICK_SIGNAL	SIGUSR1
-#define VCPU_HLT_TICK_NS	1000000L	/* a halted vCPU re-enters after 1 ms */
+#define VCPU_HLT_TICK_NS	10000000L	/* a halted vCPU re-enters after 10 ms */
+
+/* Counters are bumped by the vCPU thread and read by anyone: relaxed atomics. */
+#define STAT_INC(x)	__atomic_fetch_add(&(x), 1, __ATOMIC_RELAXED)
+#define STAT_SET(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define STAT_GET(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 struct vmm_vcpu {
 	struct vmm_machine *mc;
@@ -216,7 +221,7 @@ static void vcpu_pio(struct vmm_vcpu *v)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	uint64_t val;
 
-	v->io_exits++;
+	STAT_INC(v->io_exits);
 	pthread_mutex_lock(&mc->lock);
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
 		if (!mc->io_as) {
@@ -242,7 +247,7 @@ static void vcpu_mmio(struct vmm_vcpu *v)
 	uint64_t gpa = run->mmio.phys_addr;
 	unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
 
-	v->mmio_exits++;
+	STAT_INC(v->mmio_exits);
 	vmm_probe_note_mmio(mc, gpa, run->mmio.is_write);
 	pthread_mutex_lock(&mc->lock);
 	if (run->mmio.is_write) {
@@ -292,7 +297,7 @@ static bool vcpu_exit(struct vmm_vcpu *v)
 		vcpu_mmio(v);
 		return true;
 	case KVM_EXIT_HLT:
-		v->hlt_exits++;
+		STAT_INC(v->hlt_exits);
 		vcpu_halt_wait(v);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
@@ -353,14 +358,14 @@ static void *vcpu_thread(void *arg)
 	while (vcpu_gate(v)) {
 		r = ioctl(v->fd, KVM_RUN, 0);
 		if (!ioctl(v->fd, KVM_GET_REGS, &regs))
-			v->rip = regs.rip;
+			STAT_SET(v->rip, regs.rip);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vcpu_fail(v, VMM_VCPU_ERROR, "KVM_RUN: %s", strerror(errno));
 			continue;
 		}
-		v->exits++;
+		STAT_INC(v->exits);
 		vcpu_exit(v);
 	}
 	pthread_mutex_lock(&v->lock);
@@ -463,7 +468,7 @@ int vmm_vcpu_reset(struct vmm_vcpu *v)
 	if (!r)
 		r = vcpu_arch_reset(v);
 	if (!r) {
-		v->rip = 0xfff0;
+		STAT_SET(v->rip, 0xfff0);
 		v->last_error[0] = '\0';
 		v->state = v->thread_started ? VMM_VCPU_PAUSED : VMM_VCPU_STOPPED;
 	}
@@ -487,11 +492,11 @@ void vmm_vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
 	memset(out, 0, sizeof(*out));
 	out->index = v->index;
 	out->state = v->state;
-	out->exits = v->exits;
-	out->io_exits = v->io_exits;
-	out->mmio_exits = v->mmio_exits;
-	out->hlt_exits = v->hlt_exits;
-	out->rip = v->rip;
+	out->exits = STAT_GET(v->exits);
+	out->io_exits = STAT_GET(v->io_exits);
+	out->mmio_exits = STAT_GET(v->mmio_exits);
+	out->hlt_exits = STAT_GET(v->hlt_exits);
+	out->rip = STAT_GET(v->rip);
 	snprintf(out->last_error, sizeof(out->last_error), "%s", v->last_error);
 	pthread_mutex_unlock(&v->lock);
 }
