@@ -386,7 +386,7 @@ int vmm_mr_set_addr(struct vmm_mr *mr, uint64_t addr, struct vmm_err *err)
 
 	mem_txn_enter(m);
 	r = check_live(mr, err);
-	if (!r && (vmm_u128)addr + mr->size > VMM_U64_LIMIT)
+	if (!r && mr->container && (vmm_u128)addr + mr->size > VMM_U64_LIMIT)
 		r = vmm_err_set(err, -ERANGE, "%s at 0x%llx + size 0x%llx ends beyond 2^64",
 				mr->id, (unsigned long long)addr, lo(mr->size));
 	if (!r && mr->addr != addr) {
