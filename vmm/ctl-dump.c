@@ -131,6 +131,9 @@ static void dump_maps_of(struct vmm_buf *out, const struct vmm_mr *parent)
 
 static void dump_attrs(struct vmm_buf *out, const struct vmm_mr *mr)
 {
+	/* an unmapped region keeps its last addr, and an address-space root renders at it */
+	if (!mr->container && mr->addr)
+		vmm_buf_printf(out, "set       %s addr 0x%" PRIx64 "\n", mr->id, mr->addr);
 	if (!mr->enabled)
 		vmm_buf_printf(out, "set       %s enabled off\n", mr->id);
 	if (mr->readonly != (mr->type == VMM_MR_ROM))

@@ -46,6 +46,18 @@ static unsigned pick(unsigned n)
 	return (unsigned)(rnd() % n);
 }
 
+/* Multi-line text as TAP comments. */
+static void diag_lines(const char *title, const char *text)
+{
+	diag("%s", title);
+	while (text && *text) {
+		int n = (int)strcspn(text, "\n");
+
+		diag("  %.*s", n, text);
+		text += n + (text[n] ? 1 : 0);
+	}
+}
+
 /* ---- the naive reference ---- */
 
 struct hit {
@@ -243,7 +255,7 @@ static bool compare_all(struct vmm_memory *m, const char *script)
 			     fv && fv->root ? fv->root->id : "(none)", root ? root->id : "(none)");
 			if (fv)
 				show_views(fv, n);
-			diag("script:\n%s", script);
+			diag_lines("script:", script);
 		}
 		if (fv)
 			vmm_flatview_unref(fv);
@@ -251,6 +263,70 @@ static bool compare_all(struct vmm_memory *m, const char *script)
 			return false;
 	}
 	return true;
+}
+
+/* ---- dump round trip ---- */
+
+static unsigned long roundtrip_failures;
+
+/* The flat views of every address space, by region ID, as text. */
+static void views_text(struct vmm_memory *m, struct vmm_buf *b)
+{
+	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next) {
+		struct vmm_flatview *fv = vmm_as_get_flatview(as);
+
+		vmm_buf_printf(b, "%s:%s\n", as->name, fv && fv->root ? fv->root->id : "-");
+		for (size_t i = 0; fv && i < fv->nr; i++) {
+			const struct vmm_flat_range *r = &fv->ranges[i];
+
+			vmm_buf_printf(b, " %" PRIx64 "+%" PRIx64 " %s@%" PRIx64 " %d%d%d%d\n",
+				       (uint64_t)r->start, (uint64_t)r->size, r->mr->id,
+				       (uint64_t)r->offset_in_region, r->readonly, r->nonvolatile,
+				       r->romd_mode, r->dirty_log_mask);
+		}
+		if (fv)
+			vmm_flatview_unref(fv);
+	}
+}
+
+/* dump | exec on a fresh model: the same script and the same flat views. */
+static bool dump_roundtrip(struct vmm_memory *m)
+{
+	struct vmm_memory *copy = vmm_memory_new();
+	struct vmm_ctl_ctx ctx = { .mem = copy };
+	struct vmm_buf s1, s2, v1, v2;
+	struct vmm_err err;
+	bool same;
+
+	vmm_buf_init(&s1);
+	vmm_buf_init(&s2);
+	vmm_buf_init(&v1);
+	vmm_buf_init(&v2);
+	vmm_ctl_dump_script(m, &s1);
+	same = copy && vmm_ctl_exec(&ctx, s1.data, s1.len, &err) == 0;
+	if (same) {
+		vmm_ctl_dump_script(copy, &s2);
+		views_text(m, &v1);
+		views_text(copy, &v2);
+		same = !strcmp(s1.data, s2.data) && !strcmp(v1.data, v2.data);
+	} else {
+		diag("dumped script fails: %s", err.msg);
+	}
+	if (!same) {
+		roundtrip_failures++;
+		diag_lines("dump round trip differs for:", s1.data);
+		if (s2.data)
+			tap_show_diff(s2.data, s1.data);
+		if (v1.data && v2.data)
+			tap_show_diff(v2.data, v1.data);
+	}
+	vmm_buf_free(&s1);
+	vmm_buf_free(&s2);
+	vmm_buf_free(&v1);
+	vmm_buf_free(&v2);
+	if (copy)
+		vmm_memory_free(copy);
+	return same;
 }
 
 /* ---- random topologies ---- */
@@ -488,13 +564,15 @@ static bool one_case(unsigned long idx)
 		edit_one(&g);
 		good = compare_all(g.m, g.script.data);
 	}
+	if (good && !dump_roundtrip(g.m))
+		good = false;
 	if (g.unchanged_violations) {
 		diag("case %lu: %lu failed commands changed the model", idx, g.unchanged_violations);
 		good = false;
 	}
 	failed_total += g.failed_edits;
 	if (show)
-		diag("case %lu:\n%s", idx, g.script.data);
+		diag_lines("case:", g.script.data);
 	vmm_buf_free(&g.script);
 	vmm_memory_free(g.m);
 	return good;
@@ -518,6 +596,8 @@ int main(void)
 	ok(bad == 0, "%lu random topologies: model flat views equal the naive renderer", i);
 	ok(mismatches == 0, "%lu flat-view comparisons of %lu ranges, %lu mismatches", checks,
 	   ranges_total, mismatches);
+	ok(roundtrip_failures == 0, "dump | exec reproduces every final topology (%lu failures)",
+	   roundtrip_failures);
 	ok(failed_total > 0 && failed_total < checks,
 	   "the edits include rejected ones (%lu) and accepted ones", failed_total);
 	return done_testing();
