@@ -377,7 +377,10 @@ int vmm_mr_set_priority(struct vmm_mr *mr, int prio, struct vmm_err *err)
  * @addr: new offset inside its container
  * @err: reason on failure
  *
- * Return: 0 or -ERANGE when the region would end beyond 2^64.
+ * An unmapped region only records the address (map checks it); an
+ * address-space root keeps rendering at it, as in QEMU.
+ *
+ * Return: 0 or -ERANGE when a mapped region would end beyond 2^64.
  */
 int vmm_mr_set_addr(struct vmm_mr *mr, uint64_t addr, struct vmm_err *err)
 {
