@@ -64,6 +64,9 @@ struct vmm_mr *vmm_flatview_root_of(struct vmm_mr *root);
 /*
  * Render @root from scratch into a new flat view (refs = 1), exactly as QEMU's
  * generate_memory_topology(): render_memory_region + flatview_simplify.
+ * @root is rendered as given (pass vmm_flatview_root_of(as->root) to get what
+ * an address space shows; NULL gives an empty view). fv->id is 0: ids are
+ * assigned when a commit publishes a view.
  * Used by commit and by tests; returns NULL with errno on allocation failure.
  */
 struct vmm_flatview *vmm_flatview_render(struct vmm_mr *root);

@@ -67,7 +67,10 @@ struct vmm_mr_ops {
  * @size:        up to 2^64
  * @addr:        offset inside @container (meaningful while mapped)
  * @priority:    signed priority among siblings
- * @enabled, @readonly, @nonvolatile, @romd_mode: QEMU's attributes
+ * @enabled, @readonly, @nonvolatile, @romd_mode: QEMU's attributes; as in
+ *               QEMU every region starts with romd_mode true and only romd
+ *               regions can change it, so "ROM device in romd mode" is
+ *               type == VMM_MR_ROMD && romd_mode; a rom region starts readonly
  * @dirty_log_mask: VMM_DIRTY_LOG_* bits
  * @container:   parent, or NULL when not mapped
  * @subregions:  first child; siblings linked by @sib_next/@sib_prev in QEMU's
@@ -144,7 +147,14 @@ struct vmm_as {
  * @region_del/@region_add/@region_nop: per flat range, dels first, then adds
  * @log_start/@log_stop: dirty-log mask of an unchanged range changed
  * @rollback: a later callback (of this or another listener) failed; undo
- *           everything done since @begin. Called instead of @commit.
+ *           everything done since @begin. Called on every listener of the
+ *           round, also one whose @commit already returned 0 when a later
+ *           listener's @commit fails; the topology then goes back to the
+ *           state before the transaction and the old flat views stay.
+ * Order (QEMU's): @begin on all listeners; per address space in creation
+ * order, @region_del for removed/changed ranges (listeners in reverse
+ * order), then @region_add / @region_nop (+ @log_start / @log_stop) in
+ * address order (listeners in order); @commit on all listeners.
  * Callbacks may fail with -errno; the whole commit is then rolled back.
  */
 struct vmm_listener {
