@@ -11,6 +11,7 @@
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,27 @@
 
 #include "mtreefs.h"
 
-/* An open file: the snapshot of a generated file, or nothing for ram and write-only files. */
+/*
+ * An open file: the snapshot of a generated file, or nothing for ram and
+ * write-only files. A read holds a reference while its reply is sent: the
+ * kernel may complete the read, and a RELEASE may run on another thread, the
+ * moment writev() returns — before the reading thread is done with the buffer.
+ */
 struct mfs_fh {
+	atomic_uint refs;
 	const struct mfs_row *row;
 	char *key;
 	struct vmm_buf buf;
 };
+
+static void fh_put(struct mfs_fh *fh)
+{
+	if (atomic_fetch_sub(&fh->refs, 1) != 1)
+		return;
+	vmm_buf_free(&fh->buf);
+	free(fh->key);
+	free(fh);
+}
 
 static struct mfs *req_fs(fuse_req_t req)
 {
@@ -378,7 +394,7 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	struct mfs *fs = req_fs(req);
 	struct listing l = { .req = req, .fs = fs };
 	const struct mfs_row *row;
-	struct vmm_buf *snap;
+	struct mfs_fh *snap;
 	char *key;
 	int rc = node_of(fs, ino, &row, &key);
 
@@ -393,7 +409,7 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	topo_unlock(fs, NULL);
 	vmm_buf_free(&l.key);
 	free(key);
-	snap = malloc(sizeof(*snap));
+	snap = calloc(1, sizeof(*snap));
 	if (rc == 0 && !snap)
 		rc = -ENOMEM;
 	if (rc < 0) {
@@ -402,7 +418,9 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	*snap = l.out;
+	atomic_init(&snap->refs, 1);
+	snap->row = row;
+	snap->buf = l.out;
 	fi->fh = (uintptr_t)snap;
 	fuse_reply_open(req, fi);
 }
@@ -410,21 +428,21 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 static void mfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
-	struct vmm_buf *snap = (struct vmm_buf *)(uintptr_t)fi->fh;
+	struct mfs_fh *snap = (struct mfs_fh *)(uintptr_t)fi->fh;
+	const struct vmm_buf *b = &snap->buf;
 	size_t o = (size_t)off;
 
-	if (o >= snap->len)
+	atomic_fetch_add(&snap->refs, 1);
+	if (o >= b->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
-		fuse_reply_buf(req, snap->data + o, snap->len - o < size ? snap->len - o : size);
+		fuse_reply_buf(req, b->data + o, b->len - o < size ? b->len - o : size);
+	fh_put(snap);
 }
 
 static void mfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct vmm_buf *snap = (struct vmm_buf *)(uintptr_t)fi->fh;
-
-	vmm_buf_free(snap);
-	free(snap);
+	fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -460,6 +478,7 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = -ENOMEM;
 	if (rc < 0)
 		goto fail_key;
+	atomic_init(&fh->refs, 1);
 	fh->row = row;
 	fh->key = key;
 	vmm_buf_init(&fh->buf);
@@ -485,11 +504,7 @@ fail:
 
 static void mfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
-
-	vmm_buf_free(&fh->buf);
-	free(fh->key);
-	free(fh);
+	fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -554,12 +569,16 @@ static void mfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
 	size_t o = (size_t)off;
 
-	if (fh->row->ram)
+	if (fh->row->ram) {
 		ram_read(req, req_fs(req), fh, size, off);
-	else if (o >= fh->buf.len)
+		return;
+	}
+	atomic_fetch_add(&fh->refs, 1);
+	if (o >= fh->buf.len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, fh->buf.data + o, fh->buf.len - o < size ? fh->buf.len - o : size);
+	fh_put(fh);
 }
 
 /* The host may write where the guest may not: ROM included; io and holes end the write. */

@@ -79,9 +79,9 @@ t_tmpdir() {
 
 unmount_machine() {
 	[ -n "$MNT" ] || return 0
-	if mountpoint -q "$MNT" 2>/dev/null; then
-		fusermount3 -u "$MNT" 2>/dev/null || umount "$MNT" 2>/dev/null || umount -l "$MNT"
-	fi
+	# Also a dead mount (ENOTCONN after a crash), which mountpoint(1) does not see.
+	fusermount3 -u "$MNT" 2>/dev/null || umount "$MNT" 2>/dev/null ||
+		umount -l "$MNT" 2>/dev/null || fusermount3 -uz "$MNT" 2>/dev/null
 	if [ -n "$T_PID" ]; then
 		# The daemon exits on its own once unmounted; wait for sanitizer reports.
 		i=0
