@@ -8,6 +8,9 @@
  */
 #include "ctl_helpers.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <vmm/ramblock.h>
 
 static struct vmm_mr *R(struct vmm_memory *m, const char *id)
@@ -150,6 +153,28 @@ static void numbers(struct vmm_memory *m)
 	is(R(m, "n5")->size, 0, "zero-sized container");
 }
 
+static void from_file(struct vmm_memory *m)
+{
+	char path[] = "/tmp/ctl_commands.XXXXXX";
+	struct vmm_ctl_ctx ctx = { .mem = m };
+	struct vmm_err err;
+	int fd = mkstemp(path);
+
+	ok(fd >= 0 && write(fd, "container f1 4K\nset f1 size 8K\nfrobnicate\n", 42) == 42,
+	   "script file written");
+	is(vmm_ctl_exec_file(&ctx, path, &err), -EINVAL, "exec_file runs the file as one transaction");
+	is(ctx.line, 3, "the failing line of the file");
+	ok(!R(m, "f1"), "nothing of the file applied");
+	if (fd >= 0)
+		ok(ftruncate(fd, 31) == 0, "drop the bad line");
+	is(vmm_ctl_exec_file(&ctx, path, &err), 0, "exec_file of the good part (%s)", err.msg);
+	ok(R(m, "f1") && R(m, "f1")->size == 8192, "file applied");
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	is(vmm_ctl_exec_file(&ctx, path, &err), -ENOENT, "missing file: ENOENT (%s)", err.msg);
+}
+
 int main(void)
 {
 	struct vmm_memory *m = vmm_memory_new();
@@ -162,6 +187,7 @@ int main(void)
 	spaces(m);
 	region_ctl(m);
 	numbers(m);
+	from_file(m);
 	vmm_memory_free(m);
 	return done_testing();
 }
