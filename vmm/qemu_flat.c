@@ -176,8 +176,10 @@ static int parse_line(struct vmm_qflat *f, const char *line, unsigned no)
 		return -EINVAL;
 	if (!strncmp(line, " AS \"", 5))
 		return parse_as(line, v);
-	if (!strncmp(line, " Root memory region: ", 21))
+	if (!strncmp(line, " Root memory region: ", 21)) {
+		free(v->mr_root);	/* a repeated line must not leak the first */
 		return (v->mr_root = strdup(line + 21)) ? 0 : -ENOMEM;
+	}
 	if (!strcmp(line, "  No rendered FlatView"))
 		return 0;
 	if (!strncmp(line, "  ", 2)) {
