@@ -24,6 +24,7 @@
 #include <vmm/machine.h>
 #include <vmm/memory.h>
 #include <vmm/print.h>
+#include <vmm/qemu.h>
 #include <vmm/ramblock.h>
 
 #define FUZZ_PAGE 4096ull
