@@ -30,42 +30,19 @@ static void diff_usage(FILE *f)
 		   "--kvm also compares the ' KVM' memslot marks.\n");
 }
 
-static int offline_device(void *ctx, struct vmm_mr *mr, const char *kind, struct vmm_err *err)
-{
-	vmm_mr_set_ops(mr, NULL, NULL, kind);
-	return 0;
-}
-
 /* Build @script offline and print its flat views into @out. */
 static int render_script(const char *script, size_t len, struct vmm_buf *out,
 			 struct vmm_err *err)
 {
-	struct vmm_ctl_ctx ctx = { 0 };
-	struct vmm_listener *kvm = NULL;
-	struct vmm_accel *accel = NULL;
-	int r = -ENOMEM;
+	struct mtree_model mm;
+	unsigned line;
+	int r = mtree_model_build(&mm, script, len, &line, err);
 
-	ctx.mem = vmm_memory_new();
-	if (!ctx.mem || !(accel = vmm_accel_new_soft(0)) || !(kvm = vmm_kvm_listener_new(accel))) {
-		vmm_err_set(err, r, "cannot set up the model");
-		goto out;
-	}
-	vmm_memory_set_device_factory(ctx.mem, offline_device, NULL);
-	r = vmm_memory_listener_register(ctx.mem, kvm, err);
 	if (r)
-		goto out;
-	r = vmm_ctl_exec(&ctx, script, len, err);
-	if (!r)
-		vmm_print_flatview(ctx.mem, accel, out);
-	vmm_memory_listener_unregister(ctx.mem, kvm);
-out:
-	if (ctx.mem)
-		vmm_memory_free(ctx.mem);
-	if (kvm)
-		vmm_kvm_listener_free(kvm);
-	if (accel)
-		vmm_accel_free(accel);
-	return r;
+		return r;
+	vmm_print_flatview(mm.mem, mm.accel, out);
+	mtree_model_free(&mm);
+	return 0;
 }
 
 static const char *first_line(const char *s)

@@ -30,11 +30,10 @@ static void plot_usage(FILE *f)
 		"  -h, --help    show this help\n");
 }
 
-static int build_model(const char *path, struct vmm_memory **out)
+static int build_model(const char *path, struct mtree_model *mm)
 {
-	struct vmm_ctl_ctx ctx = { 0 };
 	struct vmm_err err = { 0 };
-	struct vmm_memory *m;
+	unsigned line;
 	size_t len;
 	char *text = mtree_slurp(path, &len);
 	int r;
@@ -43,23 +42,12 @@ static int build_model(const char *path, struct vmm_memory **out)
 		fprintf(stderr, "mtree plot: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	m = vmm_memory_new();
-	if (!m) {
-		fprintf(stderr, "mtree plot: %s\n", strerror(errno));
-		free(text);
-		return -1;
-	}
-	/* Same devices as render and the daemon, so device=KIND lines build. */
-	vmm_memory_set_device_factory(m, vmm_devices_create, NULL);
-	ctx.mem = m;
-	r = vmm_ctl_exec(&ctx, text, len, &err);
+	r = mtree_model_build(mm, text, len, &line, &err);
 	free(text);
 	if (r) {
 		fprintf(stderr, "mtree plot: %s: %s\n", path, err.msg[0] ? err.msg : strerror(-r));
-		vmm_memory_free(m);
 		return -1;
 	}
-	*out = m;
 	return 0;
 }
 
@@ -91,7 +79,7 @@ int mtree_plot(int argc, char **argv)
 	};
 	const char *as_name = NULL, *output = NULL;
 	struct vmm_err err = { 0 };
-	struct vmm_memory *m;
+	struct mtree_model mm;
 	struct vmm_buf svg;
 	int c, r;
 
@@ -108,15 +96,15 @@ int mtree_plot(int argc, char **argv)
 		plot_usage(stderr);
 		return 2;
 	}
-	if (build_model(argv[optind], &m))
+	if (build_model(argv[optind], &mm))
 		return 1;
 	vmm_buf_init(&svg);
-	r = vmm_plot_svg(m, as_name, &svg, &err);
+	r = vmm_plot_svg(mm.mem, as_name, &svg, &err);
 	if (r)
 		fprintf(stderr, "mtree plot: %s\n", err.msg[0] ? err.msg : strerror(-r));
 	else
 		r = write_svg(output, &svg);
 	vmm_buf_free(&svg);
-	vmm_memory_free(m);
+	mtree_model_free(&mm);
 	return r ? 1 : 0;
 }

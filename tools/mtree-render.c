@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * `mtree render`: build a fresh model from a control script, offline, and
- * print it as QEMU's monitor would (`info mtree` by default). A soft
- * accelerator with the KVM listener is attached first, so the memslots and
- * the " KVM" marks of `-f` are exactly those a real VM would get, without
- * /dev/kvm.
+ * print it as QEMU's monitor would (`info mtree` by default). The model is
+ * built by mtree_model_build(), so the memslots and the " KVM" marks of `-f`
+ * are exactly those a real VM would get, without /dev/kvm.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,48 +39,7 @@ static void render_usage(FILE *f)
 		"Errors are reported as SCRIPT:LINE: reason, with exit status 1.\n");
 }
 
-/**
- * struct render_env - the offline model and its accelerator
- */
-struct render_env {
-	struct vmm_memory *mem;
-	struct vmm_accel *accel;
-	struct vmm_listener *kvm;
-	bool registered;
-};
-
-static void env_free(struct render_env *e)
-{
-	if (e->registered)
-		vmm_memory_listener_unregister(e->mem, e->kvm);
-	if (e->mem)
-		vmm_memory_free(e->mem);
-	if (e->kvm)
-		vmm_kvm_listener_free(e->kvm);
-	if (e->accel)
-		vmm_accel_free(e->accel);
-}
-
-static int env_init(struct render_env *e, struct vmm_err *err)
-{
-	int r;
-
-	memset(e, 0, sizeof(*e));
-	e->mem = vmm_memory_new();
-	e->accel = e->mem ? vmm_accel_new_soft(0) : NULL;
-	e->kvm = e->accel ? vmm_kvm_listener_new(e->accel) : NULL;
-	if (!e->kvm)
-		return vmm_err_set(err, -ENOMEM, "cannot set up the model: %s", strerror(errno));
-	/* the same device kinds as mtreefs, outside a machine */
-	vmm_memory_set_device_factory(e->mem, vmm_devices_create, NULL);
-	r = vmm_memory_listener_register(e->mem, e->kvm, err);
-	if (r)
-		return r;
-	e->registered = true;
-	return 0;
-}
-
-static void print_model(struct render_env *e, enum render_what what, struct vmm_buf *out)
+static void print_model(struct mtree_model *e, enum render_what what, struct vmm_buf *out)
 {
 	switch (what) {
 	case R_MTREE:    vmm_print_mtree(e->mem, 0, out); break;
@@ -95,14 +53,14 @@ static void print_model(struct render_env *e, enum render_what what, struct vmm_
 }
 
 /* "line N: reason" from the ctl layer becomes "SCRIPT:N: reason". */
-static void report(const char *script, const struct vmm_ctl_ctx *ctx, const struct vmm_err *err)
+static void report(const char *script, unsigned line, const struct vmm_err *err)
 {
 	const char *msg = err->msg;
 	char prefix[32];
 
-	snprintf(prefix, sizeof(prefix), "line %u: ", ctx->line);
-	if (ctx->line && !strncmp(msg, prefix, strlen(prefix))) {
-		fprintf(stderr, "mtree: %s:%u: %s\n", script, ctx->line, msg + strlen(prefix));
+	snprintf(prefix, sizeof(prefix), "line %u: ", line);
+	if (line && !strncmp(msg, prefix, strlen(prefix))) {
+		fprintf(stderr, "mtree: %s:%u: %s\n", script, line, msg + strlen(prefix));
 		return;
 	}
 	fprintf(stderr, "mtree: %s: %s\n", script, msg[0] ? msg : strerror(-err->code));
@@ -110,9 +68,9 @@ static void report(const char *script, const struct vmm_ctl_ctx *ctx, const stru
 
 static int render_script(const char *script, enum render_what what)
 {
-	struct vmm_ctl_ctx ctx = { 0 };
-	struct render_env env;
+	struct mtree_model env;
 	struct vmm_err err = { 0 };
+	unsigned line;
 	struct vmm_buf out;
 	size_t len;
 	char *text;
@@ -124,21 +82,10 @@ static int render_script(const char *script, enum render_what what)
 		return 1;
 	}
 	vmm_buf_init(&out);
-	r = env_init(&env, &err);
+	r = mtree_model_build(&env, text, len, &line, &err);
 	if (r) {
-		fprintf(stderr, "mtree: %s\n", err.msg);
-		goto out;
-	}
-	ctx.mem = env.mem;
-	r = vmm_ctl_exec(&ctx, text, len, &err);
-	if (r) {
-		report(script, &ctx, &err);
-		goto out;
-	}
-	if (vmm_memory_depth(env.mem)) {
-		fprintf(stderr, "mtree: %s: 'begin' without 'commit' at the end of the script\n",
-			script);
-		goto out;
+		report(script, line, &err);
+		goto out_text;
 	}
 	print_model(&env, what, &out);
 	if (out.oom) {
@@ -150,8 +97,9 @@ static int render_script(const char *script, enum render_what what)
 	else
 		rc = fflush(stdout) ? 1 : 0;
 out:
+	mtree_model_free(&env);
+out_text:
 	vmm_buf_free(&out);
-	env_free(&env);
 	free(text);
 	return rc;
 }
