@@ -29,6 +29,7 @@
 struct cli {
 	const char *mnt;
 	struct vmm_machine_opts mo;
+	mode_t ram_mode;
 	bool foreground;
 	bool debug;
 	struct fuse_args fargs;
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 		"  --accel A          kvm, none or auto (default: kvm when /dev/kvm works)\n"
 		"  --script FILE      build the topology from a control script\n"
 		"  --qemu-dump DIR    import QEMU's info mtree -D (and -f) text from DIR\n"
+		"  --ram-mode MODE    permission bits of the ram files (octal, default 0600;\n"
+		"                     others need -o allow_other too); ctl stays owner-only\n"
 		"  -f                 stay in the foreground\n"
 		"  -d                 FUSE debug output (implies -f)\n"
 		"  -o OPT[,OPT...]    FUSE mount options (allow_other, max_read=N, ...)\n"
@@ -55,6 +58,20 @@ static void usage(FILE *f)
 		"Unmount with 'fusermount3 -u MOUNTPOINT' or by signalling the daemon.\n");
 }
 
+/* Guest memory is data, never a program: no x, setuid or sticky bits; the owner keeps rw. */
+static int parse_mode(const char *s, mode_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || end == s || *end || (v & ~0666ul) || (v & 0600) != 0600)
+		return -1;
+	*out = (mode_t)v;
+	return 0;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
@@ -62,6 +79,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "accel", required_argument, NULL, 'a' },
 		{ "script", required_argument, NULL, 's' },
 		{ "qemu-dump", required_argument, NULL, 'q' },
+		{ "ram-mode", required_argument, NULL, 'r' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -83,6 +101,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case 'a': c->mo.accel = optarg; break;
 		case 's': c->mo.script = optarg; break;
 		case 'q': c->mo.qemu_dump = optarg; break;
+		case 'r':
+			if (parse_mode(optarg, &c->ram_mode) < 0) {
+				fprintf(stderr, "mtreefs: bad --ram-mode '%s': an octal mode within "
+					"0666 that keeps the owner's read and write\n", optarg);
+				return 2;
+			}
+			break;
 		case 'f': c->foreground = true; break;
 		case 'd': c->debug = c->foreground = true; break;
 		case 'o':
@@ -250,6 +275,7 @@ static int run(struct cli *c, int notify)
 	fs.mem = fs.mc->mem;
 	fs.uid = getuid();
 	fs.gid = getgid();
+	fs.ram_mode = c->ram_mode;
 	clock_gettime(CLOCK_REALTIME, &fs.mount_time);
 	mfs_errlog_init(&fs);
 	if (mfs_ino_init(&fs) < 0)
@@ -277,7 +303,7 @@ out_machine:
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL) };
+	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL), .ram_mode = 0600 };
 	int notify = -1, rc;
 
 	vmm_machine_opts_default(&c.mo);

@@ -35,6 +35,8 @@ struct mfs_row;
  * @mc: the machine (mc->lock is the topology lock)
  * @mem: mc->mem
  * @uid, @gid: owner of every file (the mounting user)
+ * @ram_mode: permission bits of the ram files (guest memory); 0600 unless
+ *            --ram-mode widens them. Control files stay owner-only always.
  * @mount_time: timestamps of every file
  */
 struct mfs {
@@ -42,6 +44,7 @@ struct mfs {
 	struct vmm_memory *mem;
 	uid_t uid;
 	gid_t gid;
+	mode_t ram_mode;
 	struct timespec mount_time;
 
 	pthread_mutex_t ino_lock;

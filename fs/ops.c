@@ -146,7 +146,7 @@ static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, f
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
-	st->st_mode = row->mode;
+	st->st_mode = row->ram ? (S_IFREG | fs->ram_mode) : row->mode;
 	st->st_nlink = S_ISDIR(row->mode) ? 2 : 1;
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
@@ -330,7 +330,7 @@ static void add_entry(struct listing *l, const char *name, const struct mfs_row 
 	size_t need;
 
 	st.st_ino = mfs_ino_get(l->fs, row, key);
-	st.st_mode = row->mode;
+	st.st_mode = row->mode & S_IFMT;
 	need = fuse_add_direntry(l->req, NULL, 0, name, NULL, 0);
 	if (l->out.len + need + 1 > l->out.cap) {
 		size_t cap = (l->out.cap ? l->out.cap * 2 : 4096) + need;

@@ -15,6 +15,7 @@ T_FAILED=0
 T_DIR=
 T_PID=
 MNT=
+MTREEFS_WRAP=${MTREEFS_WRAP:-}
 
 diag() { printf '# %s\n' "$*"; }
 
@@ -101,15 +102,18 @@ t_cleanup() {
 
 # mount_machine [mtreefs options...]: mount at $MNT (in a temp dir), foreground
 # daemon in the background, log in $T_DIR/daemon.log; waits until it serves.
+# MTREEFS_WRAP (e.g. "setpriv --reuid=999 ...") runs the daemon, and the
+# readiness check, as another user.
 mount_machine() {
 	t_tmpdir
 	MNT=$T_DIR/mnt
 	mkdir -p "$MNT"
-	"$MTREEFS" "$MNT" -f "$@" >"$T_DIR/daemon.log" 2>&1 &
+	# shellcheck disable=SC2086
+	$MTREEFS_WRAP "$MTREEFS" "$MNT" -f "$@" >"$T_DIR/daemon.log" 2>&1 &
 	T_PID=$!
 	i=0
 	while [ $i -lt 200 ]; do
-		[ -e "$MNT/info/mtree" ] && return 0
+		$MTREEFS_WRAP test -e "$MNT/info/mtree" 2>/dev/null && return 0
 		kill -0 "$T_PID" 2>/dev/null || break
 		sleep 0.05; i=$((i + 1))
 	done
@@ -141,4 +145,49 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, str(e.errno)))
 PY
+}
+
+# errno_as WRAP OP PATH [TEXT]: run one operation as the user WRAP switches to
+# ("" for this user) and print OK or the errno name. OP: stat, read (open and
+# read 16 bytes), write (open and write TEXT, "\n" for newlines), readdir.
+# The system python: one under root's home (pyenv) is closed to other users.
+errno_as() {
+	py=python3
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	# shellcheck disable=SC2086
+	$1 $py - "$2" "$3" "${4:-}" <<'PY'
+import errno, os, sys
+op, path, text = sys.argv[1:4]
+try:
+    if op == "stat":
+        os.stat(path)
+    elif op == "readdir":
+        os.listdir(path)
+    elif op == "read":
+        fd = os.open(path, os.O_RDONLY)
+        try: os.read(fd, 16)
+        finally: os.close(fd)
+    elif op == "write":
+        fd = os.open(path, os.O_WRONLY)
+        try: os.write(fd, text.replace("\\n", "\n").encode())
+        finally: os.close(fd)
+    print("OK")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+PY
+}
+
+# wait_gone PID [TENTHS]: wait (bounded, default 10 s) for PID to exit; 0 if it did.
+wait_gone() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $i -ge "${2:-100}" ] && return 1
+		sleep 0.1; i=$((i + 1))
+	done
+	return 0
+}
+
+# is_mounted DIR: a mount (live or dead) sits exactly at DIR.
+is_mounted() {
+	awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo
 }
