@@ -1,0 +1,280 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# `make bench`: the SPEC section 8 benchmarks. Builds the two benchmark
+# programs (bench_fs: the client of a mount; bench_lib: the library without
+# FUSE) into $BUILD/bench, generates the N-region topologies there once, and
+# measures each figure next to a physical or peer reference taken in the same
+# run: the RAM block's own memfd (read through /proc/PID/fd), QEMU's pmemsave,
+# `xp` and `info mtree -f` over QMP (skipped, and said so, when QEMU is absent),
+# and the 1k-region cost for the scaling targets. The table is printed and
+# written to $BUILD/bench/results.md, with a tab-separated copy in results.tsv
+# (columns: id, measurement, value, reference, reference value, ratio, target,
+# verdict). BENCH_SIZES overrides the region counts (default "100 1000 10000
+# 100000"); BENCH_QUICK=1 makes every loop shorter.
+set -u
+BUILD=${BUILD:-build}
+export BUILD
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+export MTREEFS_TOP="$top"
+. "$top/tests/lib.sh"
+
+CC=${CC:-cc}
+OUT=$BUILD_DIR/bench
+TSV=$OUT/results.tsv
+MD=$OUT/results.md
+SIZES=${BENCH_SIZES:-100 1000 10000 100000}
+QUICK=${BENCH_QUICK:-0}
+GIB=1073741824
+mkdir -p "$OUT"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# ---- build the benchmark programs ----
+BFLAGS="-std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Wformat=2 -Wshadow
+	-Wmissing-prototypes -Wstrict-prototypes -Wvla -Wno-unused-parameter -Werror -O2 -g"
+[ -f "$BUILD_DIR/libvmm.a" ] && [ -x "$MTREEFS" ] || die "build first: make all"
+# shellcheck disable=SC2086
+$CC $BFLAGS -o "$OUT/bench_fs" tests/bench/bench_fs.c || die "bench_fs does not build"
+# shellcheck disable=SC2086
+$CC $BFLAGS -Ivmm/include -pthread -o "$OUT/bench_lib" tests/bench/bench_lib.c \
+	"$BUILD_DIR/libvmm.a" -pthread -lm || die "bench_lib does not build"
+BFS=$OUT/bench_fs
+BLIB=$OUT/bench_lib
+
+# ---- helpers ----
+kv() { # kv KEY "k=v k=v ...": the value of KEY
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1
+}
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+ge() { awk "BEGIN { exit !($1 >= $2) }"; }
+row() { # id measurement value reference ref_value ratio target verdict
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$TSV"
+}
+verdict() { # verdict CONDITION-AWK-EXPR
+	if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi
+}
+mount_bench() { # mount_bench OPTIONS...: mount (as tests/lib.sh) or die
+	mount_machine "$@" || die "mtreefs $* did not mount"
+}
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=none; fi
+QEMU=
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	QEMU_WHY="qemu-system-x86_64 not installed"
+elif [ "$ACCEL" != kvm ]; then
+	QEMU_WHY="no /dev/kvm for QEMU"
+else
+	QEMU=$(qemu-system-x86_64 --version | head -1)
+fi
+: > "$TSV"
+
+# ---- 1 and 2: guest memory through the ram files (1 GiB memfd RAM block) ----
+bench_ram() {
+	mount_bench -m 1G --ram-backend memfd --accel "$ACCEL"
+	ram=$MNT/ramblocks/pc.ram/ram
+	fd=$(cat "$MNT/ramblocks/pc.ram/fd")
+	direct=/proc/$T_PID/fd/$fd
+	# Pre-fault every page by writing it once through the filesystem.
+	dd if=/dev/zero of="$ram" bs=1M count=1024 conv=notrunc status=none ||
+		die "pre-faulting pc.ram failed"
+	reps=3; [ "$QUICK" = 1 ] && reps=1
+	for bs in 4096 131072 1048576; do
+		f=$($BFS seq "$ram" $GIB $bs $reps) || die "seq read of $ram"
+		d=$($BFS seq "$direct" $GIB $bs $reps) || die "seq read of $direct"
+		fg=$(kv gib_s "$f"); dg=$(kv gib_s "$d")
+		r=$(calc "$fg / $dg")
+		if [ $bs = 1048576 ]; then
+			FUSE_1M=$fg
+			t=">= 0.75x direct"; v=$(verdict "$r >= 0.75")
+		else
+			t="-"; v="-"
+		fi
+		row 1 "seq read ramblocks/pc.ram/ram, $((bs / 1024)) KiB preads" "$fg GiB/s" \
+			"same memfd via /proc/PID/fd, $((bs / 1024)) KiB" "$dg GiB/s" "${r}x" "$t" "$v"
+	done
+	c=$($BFS copy "$ram" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 $reps) ||
+		die "copy of $ram"
+	COPY_1M=$(kv gib_s "$c")
+	c=$($BFS copy "$direct" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 $reps) ||
+		die "copy of $direct"
+	COPY_DIRECT=$(kv gib_s "$c")
+	row 1 "ram file copied to a tmpfs file, 1 MiB requests" "$COPY_1M GiB/s" \
+		"same memfd via /proc/PID/fd copied to tmpfs" "$COPY_DIRECT GiB/s" \
+		"$(calc "$COPY_1M / $COPY_DIRECT")x" "-" "-"
+	n=20000; [ "$QUICK" = 1 ] && n=2000
+	s=$($BFS -p "$T_PID" rand "$MNT/address-spaces/memory/ram" 0x100000 $GIB $n) ||
+		die "random reads"
+	RAND_MED=$(kv median_us "$s"); RAND_P99=$(kv p99_us "$s"); RAND_D=$(kv daemon_us "$s")
+	unmount_machine
+}
+
+bench_qemu() {
+	if [ -z "$QEMU" ]; then
+		row 1 "seq read, 1 MiB (copied to tmpfs)" "$COPY_1M GiB/s" "QEMU pmemsave 1 GiB" \
+			"skipped: $QEMU_WHY" "-" "faster than pmemsave" "n/a"
+		row 2 "8-byte pread, address-spaces/memory/ram (median / p99)" \
+			"$RAND_MED / $RAND_P99 us" "QEMU xp /1gx over QMP" "skipped: $QEMU_WHY" \
+			"-" "-" "-"
+		return
+	fi
+	xp=2000; [ "$QUICK" = 1 ] && xp=200
+	q=$(python3 tests/bench/qemu_ref.py "$T_DIR" $GIB $xp) || die "QEMU reference failed"
+	pg=$(kv pmemsave_gib_s "$q")
+	QEMU_MTREE_MS=$(kv mtree_f_median_ms "$q"); QEMU_MTREE_N=$(kv mtree_f_ranges "$q")
+	r=$(calc "$COPY_1M / $pg")
+	row 1 "ram file copied to a tmpfs file, 1 MiB requests" "$COPY_1M GiB/s" \
+		"QEMU pmemsave 1 GiB to tmpfs (KVM, -S, prealloc)" "$pg GiB/s" "${r}x" \
+		"faster than pmemsave" "$(verdict "$r > 1")"
+	r=$(calc "$FUSE_1M / $pg")
+	row 1 "seq read ramblocks/pc.ram/ram, 1 MiB (no write)" "$FUSE_1M GiB/s" \
+		"QEMU pmemsave 1 GiB to tmpfs" "$pg GiB/s" "${r}x" "faster than pmemsave" \
+		"$(verdict "$r > 1")"
+	xm=$(kv xp_median_us "$q")
+	row 2 "8-byte pread at random GPAs, address-spaces/memory/ram (median / p99; daemon)" \
+		"$RAND_MED / $RAND_P99 us; $RAND_D us" "QEMU xp /1gx via QMP (median / p99)" \
+		"$xm / $(kv xp_p99_us "$q") us" "$(calc "$xm / $RAND_MED")x faster" "-" "-"
+}
+
+# ---- 3 and 4: topology edits, render, printing, walks at N regions ----
+topo() { # topo N: the generated script (generated once; the name carries its format)
+	f=$OUT/topo-v1-$1.mtree
+	[ -s "$f" ] || $BLIB gen "$1" "$f" || die "generating $f"
+	echo "$f"
+}
+
+bench_lib_n() { # bench_lib_n N
+	l=$($BLIB run "$(topo "$1")" "$ACCEL") || die "bench_lib at $1 regions"
+	eval "LIB_MAP_$1=$(kv map_us "$l") LIB_UNMAP_$1=$(kv unmap_us "$l")"
+	eval "LIB_MOVE_$1=$(kv move_us "$l") LIB_IOCTLS_$1='$(kv map_ioctls "$l")/$(kv unmap_ioctls "$l")/$(kv move_ioctls "$l")'"
+	eval "LIB_RENDER_$1=$(kv render_ms "$l") LIB_PRINT_$1=$(kv print_flatview_ms "$l")"
+	eval "LIB_RANGES_$1=$(kv ranges "$l")"
+}
+
+fuse_edit() { # fuse_edit N COUNT: map/unmap and move through the global ctl
+	ctl=$MNT/ctl
+	mapc="map edit in devs at 0x1000"
+	c0=$(cat "$MNT/machine/kvm/memslot_calls")
+	e=$($BFS -p "$T_PID" edit "$ctl" "$2" "$mapc" "unmap edit") || die "edits at $1"
+	c1=$(cat "$MNT/machine/kvm/memslot_calls")
+	eval "FS_MAP_$1=$(kv median_us "$e") FS_MAPD_$1=$(kv daemon_us "$e")"
+	eval "FS_MAPIO_$1=$(calc "($c1 - $c0) / $2")"
+	# The write returning is the commit point: the views must show it now.
+	printf '%s\n' "$mapc" > "$ctl" || die "map at $1"
+	grep -q '^  0000000100001000-0000000100001fff (prio 0, ram): edit KVM$' \
+		"$MNT/info/flatview" || die "info/flatview does not show the edit at $1"
+	grep -q ' 0x0000000100001000 0x0000000000001000 ' "$MNT/info/memslots" ||
+		die "info/memslots does not show the edit at $1"
+	c0=$c1
+	e=$($BFS -p "$T_PID" edit "$ctl" "$2" "set edit addr 0x3000" "set edit addr 0x1000") ||
+		die "moves at $1"
+	c1=$(cat "$MNT/machine/kvm/memslot_calls")
+	eval "FS_MOVE_$1=$(kv median_us "$e") FS_MOVED_$1=$(kv daemon_us "$e")"
+	eval "FS_MOVEIO_$1=$(calc "($c1 - $c0) / $2")"
+}
+
+fuse_views() { # fuse_views N: info/flatview through the mount; walk and cat at 10k
+	n=50; [ "$1" -ge 100000 ] && n=5
+	v=$($BFS -p "$T_PID" cat "$MNT/info/flatview" $n) || die "cat info/flatview at $1"
+	eval "FS_FLAT_$1=$(calc "$(kv median_us "$v") / 1000")"
+	[ "$1" = 10000 ] || return 0
+	w=$($BFS -p "$T_PID" walk "$MNT") || die "walk at $1"
+	WALK_N=$(kv entries "$w"); WALK_S=$(kv total_s "$w")
+	WALK_US=$(kv per_entry_us "$w"); WALK_D=$(kv daemon_us "$w")
+	t0=$(date +%s.%N)
+	ls -R "$MNT" > /dev/null || die "ls -R at $1"
+	LSR_S=$(calc "$(date +%s.%N) - $t0")
+	c=$($BFS -p "$T_PID" cat "$MNT/regions/r5000/size" 5000) || die "cat at $1"
+	CAT_US=$(kv median_us "$c"); CAT_D=$(kv daemon_us "$c")
+	c=$($BFS -p "$T_PID" cat "$MNT/ramblocks/bigram/used_length" 5000) || die "cat at $1"
+	CATRB_US=$(kv median_us "$c"); CATRB_D=$(kv daemon_us "$c")
+}
+
+bench_topo() {
+	for n in $SIZES; do
+		echo "# $n regions" >&2
+		bench_lib_n "$n"
+		mount_bench --script "$(topo "$n")" --accel "$ACCEL"
+		count=400; [ "$n" -ge 100000 ] && count=20
+		[ "$QUICK" = 1 ] && count=$((count / 4))
+		fuse_edit "$n" "$count"
+		fuse_views "$n"
+		unmount_machine
+	done
+}
+
+get() { eval "printf '%s' \"\${$1_$2:-}\""; }
+
+report_topo() {
+	for n in $SIZES; do
+		row 3 "edit via ctl at $n regions: map/unmap, move (median; daemon CPU)" \
+			"$(get FS_MAP "$n") / $(get FS_MOVE "$n") us; $(get FS_MAPD "$n") / $(get FS_MOVED "$n") us" \
+			"memslot ioctls per edit (map/unmap, move)" \
+			"$(get FS_MAPIO "$n") / $(get FS_MOVEIO "$n")" "-" "-" "-"
+		row 3 "edit via library at $n regions: map / unmap / move (median)" \
+			"$(get LIB_MAP "$n") / $(get LIB_UNMAP "$n") / $(get LIB_MOVE "$n") us" \
+			"memslot ioctls per edit (map/unmap/move)" "$(get LIB_IOCTLS "$n")" "-" "-" "-"
+	done
+	case " $SIZES " in *" 1000 "*" 100000 "*) ;; *) return ;; esac
+	r=$(calc "$FS_MOVE_100000 / $FS_MOVE_1000")
+	row 3 "move via ctl at 100k regions" "$FS_MOVE_100000 us" "same at 1k regions" \
+		"$FS_MOVE_1000 us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
+	r=$(calc "$FS_MAP_100000 / $FS_MAP_1000")
+	row 3 "map/unmap via ctl at 100k regions" "$FS_MAP_100000 us" "same at 1k regions" \
+		"$FS_MAP_1000 us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
+	r=$(calc "$LIB_MOVE_100000 / $LIB_MOVE_1000")
+	row 3 "move via library at 100k regions" "$LIB_MOVE_100000 us" "same at 1k regions" \
+		"$LIB_MOVE_1000 us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
+}
+
+report_views() {
+	qref="QEMU info mtree -f via QMP (pc, 1 GiB)"
+	qval="skipped: ${QEMU_WHY:-}"
+	[ -n "$QEMU" ] && qval="$QEMU_MTREE_MS ms ($QEMU_MTREE_N ranges)"
+	for n in $SIZES; do
+		[ "$n" -ge 1000 ] || continue
+		rr=$(get LIB_RENDER "$n")
+		t="-"; v="-"
+		if [ "$n" = 100000 ]; then t="well under 1 s (< 250 ms)"; v=$(verdict "$rr < 250"); fi
+		row 4 "vmm_flatview_render, $n regions ($(get LIB_RANGES "$n") ranges)" "$rr ms" \
+			"-" "-" "-" "$t" "$v"
+		row 4 "info/flatview at $n regions: cat via mount / vmm_print_flatview" \
+			"$(get FS_FLAT "$n") / $(get LIB_PRINT "$n") ms" "$qref" "$qval" "-" "-" "-"
+	done
+	case " $SIZES " in *" 10000 "*) ;; *) return ;; esac
+	row 4 "walk (readdir + lstat) of the mount at 10k regions, $WALK_N entries" \
+		"$WALK_US us/entry (daemon $WALK_D us)" "ls -R of the mount, total" "$LSR_S s" \
+		"-" "well under 1 ms daemon/file (< 250 us)" "$(verdict "$WALK_D < 250")"
+	row 4 "cat regions/r5000/size at 10k regions (open+read+close)" \
+		"$CAT_US us (daemon $CAT_D us)" "cat ramblocks/bigram/used_length" \
+		"$CATRB_US us (daemon $CATRB_D us)" "-" "well under 1 ms daemon/file (< 250 us)" \
+		"$(verdict "$CAT_D < 250")"
+}
+
+# ---- the table ----
+print_table() {
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	{
+		echo "# mtreefs benchmarks ($(date -u +%Y-%m-%dT%H:%MZ))"
+		echo
+		echo "- CPU: $cpu, $(nproc) CPUs; kernel $(uname -r); accel: $ACCEL"
+		echo "- QEMU: ${QEMU:-$QEMU_WHY}"
+		echo "- mtreefs: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
+		echo
+		echo "| # | measurement | value | reference | reference value | ratio | target | verdict |"
+		echo "|---|---|---|---|---|---|---|---|"
+		sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$TSV"
+	} > "$MD"
+	cat "$MD"
+}
+
+start=$(date +%s)
+bench_ram
+bench_qemu
+bench_topo
+report_topo
+report_views
+print_table
+echo
+echo "total time: $(($(date +%s) - start)) s; written to $MD and $TSV"
