@@ -130,7 +130,7 @@ static int copy_data(struct pmem *s, uint64_t len)
 	}
 	if (n == 0) {
 		mtree_progress_break(&s->prog);
-		fprintf(stderr, "mtree pmemsave: 0x%llx: beyond the end of the address space\n",
+		fprintf(stderr, "mtree pmemsave: 0x%llx: beyond the last range of the address space\n",
 			(unsigned long long)s->pos);
 		return -ENXIO;
 	}
