@@ -181,7 +181,9 @@ static void mtree_print_mr(struct mtree_ctx *c, const struct vmm_mr *mr, unsigne
 		mtree_line(c, mr, level, start, end);
 
 	lo = c->nkids;
-	if (!mtree_push_children(c, mr) || !mtree_sort(c->kids + lo, c->nkids - lo)) {
+	/* kids stays NULL until a region with children is printed: no NULL + 0 */
+	if (!mtree_push_children(c, mr) ||
+	    (c->nkids > lo && !mtree_sort(c->kids + lo, c->nkids - lo))) {
 		mtree_oom(c);
 		c->nkids = lo;
 		return;
