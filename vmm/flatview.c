@@ -17,6 +17,7 @@
 typedef __int128 s128;	/* QEMU's Int128: alias bases may go below zero */
 
 #define SL_LEVELS 24
+#define INDEX_MIN 16	/* fewer children are simply walked */
 
 struct sl_node {
 	struct vmm_flat_range fr;
@@ -128,6 +129,31 @@ static void render_gaps(struct render *rd, struct vmm_mr *mr, s128 base, vmm_u12
 	}
 }
 
+static void render_mr(struct render *rd, struct vmm_mr *mr, s128 base, s128 clo, s128 chi,
+		      bool readonly, bool nonvolatile);
+
+/*
+ * Render only the children of @mr that intersect the clip [lo, hi), found
+ * through the children index and put back into sibling-list order: the
+ * others would be clipped away, so the result is the same as walking them all.
+ */
+static void render_some(struct render *rd, struct vmm_mr *mr, s128 base, s128 lo, s128 hi,
+			bool readonly, bool nonvolatile)
+{
+	struct vmm_mr **v = NULL;
+	size_t cap = 0, n, i;
+
+	n = mem_index_query(mr, (vmm_u128)(lo - base), (vmm_u128)(hi - base), &v, &cap);
+	if (n == (size_t)-1) {
+		rd->err = -ENOMEM;
+	} else {
+		mem_sort_list_order(v, n);
+		for (i = 0; i < n; i++)
+			render_mr(rd, v[i], base, lo, hi, readonly, nonvolatile);
+	}
+	free(v);
+}
+
 /* render_memory_region(): @clip is [clo, chi) in address-space coordinates. */
 static void render_mr(struct render *rd, struct vmm_mr *mr, s128 base, s128 clo, s128 chi,
 		      bool readonly, bool nonvolatile)
@@ -150,14 +176,17 @@ static void render_mr(struct render *rd, struct vmm_mr *mr, s128 base, s128 clo,
 		render_mr(rd, mr->alias, base, lo, hi, readonly, nonvolatile);
 		return;
 	}
-	for (sub = mr->subregions; sub; sub = sub->sib_next)
-		render_mr(rd, sub, base, lo, hi, readonly, nonvolatile);
+	if (mr_int(mr)->nr_children > INDEX_MIN && (lo > base || hi < base + (s128)mr->size))
+		render_some(rd, mr, base, lo, hi, readonly, nonvolatile);
+	else
+		for (sub = mr->subregions; sub; sub = sub->sib_next)
+			render_mr(rd, sub, base, lo, hi, readonly, nonvolatile);
 	if (vmm_mr_is_terminating(mr))
 		render_gaps(rd, mr, base, (vmm_u128)lo, (vmm_u128)hi, readonly, nonvolatile);
 }
 
 /* flatview_simplify's merge rule. */
-static bool can_merge(const struct vmm_flat_range *a, const struct vmm_flat_range *b)
+bool mem_fr_can_merge(const struct vmm_flat_range *a, const struct vmm_flat_range *b)
 {
 	return a->start + a->size == b->start && a->mr == b->mr &&
 	       a->offset_in_region + a->size == b->offset_in_region &&
@@ -177,7 +206,7 @@ static int flatten(struct render *rd, struct vmm_flatview *fv)
 		return -ENOMEM;
 	fv->cap = rd->nr;
 	for (x = rd->head->next[0]; x; x = x->next[0]) {
-		if (fv->nr && can_merge(&prev, &x->fr))
+		if (fv->nr && mem_fr_can_merge(&prev, &x->fr))
 			fv->ranges[fv->nr - 1].size += x->fr.size;
 		else
 			fv->ranges[fv->nr++] = x->fr;
@@ -200,6 +229,22 @@ static int flatten(struct render *rd, struct vmm_flatview *fv)
  */
 struct vmm_flatview *vmm_flatview_render(struct vmm_mr *root)
 {
+	return mem_flatview_render_clip(root, 0, VMM_U64_LIMIT);
+}
+
+/**
+ * mem_flatview_render_clip() - render @root restricted to [@lo, @hi)
+ * @root: flat-view root (or NULL)
+ * @lo, @hi: window in address-space coordinates
+ *
+ * Rendering with a clip gives exactly the full rendering cut to the clip
+ * (every step of render_memory_region intersects with it), simplified inside
+ * it; that is what lets a commit re-render only its dirty windows.
+ *
+ * Return: a view with one reference, or NULL with errno set.
+ */
+struct vmm_flatview *mem_flatview_render_clip(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi)
+{
 	struct render rd = { .rng = 0x9e3779b97f4a7c15ull };
 	struct vmm_flatview *fv = calloc(1, sizeof(*fv));
 	int r = 0;
@@ -211,7 +256,7 @@ struct vmm_flatview *vmm_flatview_render(struct vmm_mr *root)
 	}
 	rd.head->level = SL_LEVELS;
 	if (root)
-		render_mr(&rd, root, 0, 0, (s128)VMM_U64_LIMIT, false, false);
+		render_mr(&rd, root, 0, (s128)lo, (s128)hi, false, false);
 	r = rd.err;
 	if (!r)
 		r = flatten(&rd, fv);

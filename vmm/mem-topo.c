@@ -34,10 +34,12 @@ void mem_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_mr *after)
 	}
 	if (mr->sib_next)
 		mr->sib_next->sib_prev = mr;
+	mem_index_insert(parent, mr);
 }
 
 void mem_unlink(struct vmm_mr *mr)
 {
+	mem_index_remove(mr->container, mr);
 	if (mr->sib_prev)
 		mr->sib_prev->sib_next = mr->sib_next;
 	else
@@ -87,18 +89,17 @@ void mem_field_apply(struct vmm_mr *mr, enum mr_field f, vmm_u128 v, struct vmm_
 	case F_ROMD: mr->romd_mode = v; break;
 	case F_LOG: mr->dirty_log_mask = (uint8_t)v; break;
 	case F_PRIO: mr->priority = (int)(uint32_t)v; break;
-	case F_ADDR: mr->addr = (uint64_t)v; break;
+	case F_ADDR: mem_set_geometry(mr, F_ADDR, v); break;
 	case F_ALIAS_OFFSET: mr->alias_offset = (uint64_t)v; break;
 	case F_SIZE:
 		/* resizing back to a size the block had cannot fail */
 		if (mr->rb)
 			vmm_ramblock_resize(mr->rb, (uint64_t)v, NULL);
-		mr->size = v;
+		mem_set_geometry(mr, F_SIZE, v);
 		break;
 	case F_ALIAS:
-		mr->alias->alias_refs--;
-		mr->alias = ptr;
-		ptr->alias_refs++;
+		mem_alias_detach(mr);
+		mem_alias_attach(mr, ptr);
 		break;
 	}
 }
@@ -112,17 +113,22 @@ static int field_set(struct vmm_mr *mr, enum mr_field f, vmm_u128 v, struct vmm_
 	u.old = mem_field_get(mr, f, &u.old_ptr);
 	if (mem_log_push(mr->mem, &u))
 		return vmm_err_set(err, -ENOMEM, "out of memory");
+	mem_dirty_before(mr->mem, mr);
 	mem_field_apply(mr, f, v, ptr);
+	mem_dirty_after(mr->mem, mr);
 	return 0;
 }
 
 static int do_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_err *err)
 {
-	struct undo_rec u = { .op = U_LINK, .mr = mr };
+	struct undo_rec u = { .op = U_LINK, .mr = mr, .old = mr_int(mr)->link_seq };
 
 	if (mem_log_push(mr->mem, &u))
 		return vmm_err_set(err, -ENOMEM, "out of memory");
+	mem_dirty_before(mr->mem, mr);
+	mr_int(mr)->link_seq = ++mr->mem->next_link_seq;
 	mem_link(mr, parent, insert_point(parent, mr->priority));
+	mem_dirty_after(mr->mem, mr);
 	return 0;
 }
 
@@ -133,7 +139,9 @@ static int do_unlink(struct vmm_mr *mr, struct vmm_err *err)
 
 	if (mem_log_push(mr->mem, &u))
 		return vmm_err_set(err, -ENOMEM, "out of memory");
+	mem_dirty_before(mr->mem, mr);
 	mem_unlink(mr);
+	mem_dirty_after(mr->mem, mr);
 	return 0;
 }
 
@@ -424,11 +432,13 @@ static struct vmm_mr *alias_beyond(struct vmm_mr *mr, vmm_u128 size)
 {
 	struct vmm_mr *a;
 
-	if (!mr->alias_refs)
-		return NULL;
-	for (a = mr->mem->all_head; a; a = a->all_next)
-		if (a->alias == mr && (vmm_u128)a->alias_offset + a->size > size)
+	struct mr_int *p;
+
+	for (p = mr_int(mr)->alias_head; p; p = p->alias_next) {
+		a = &p->pub;
+		if ((vmm_u128)a->alias_offset + a->size > size)
 			return a;
+	}
 	return NULL;
 }
 
@@ -483,7 +493,9 @@ int vmm_mr_set_size(struct vmm_mr *mr, vmm_u128 size, struct vmm_err *err)
 				vmm_ramblock_resize(mr->rb, (uint64_t)mr->size, NULL);
 			r = vmm_err_set(err, -ENOMEM, "out of memory");
 		} else {
-			mr->size = size;
+			mem_dirty_before(m, mr);
+			mem_set_geometry(mr, F_SIZE, size);
+			mem_dirty_after(m, mr);
 		}
 	}
 	return mem_txn_leave(m, r, err);
@@ -582,6 +594,7 @@ int vmm_as_new(struct vmm_memory *m, const char *name, struct vmm_mr *root,
 		}
 	}
 	if (!r) {
+		mem_dirty_structural(m);
 		for (pp = &m->as_head; *pp; pp = &(*pp)->next)
 			;
 		*pp = as;
@@ -615,7 +628,9 @@ int vmm_as_delete(struct vmm_as *as, struct vmm_err *err)
 				as->name);
 	if (!r && mem_log_push(m, &u))
 		r = vmm_err_set(err, -ENOMEM, "out of memory");
-	if (!r)
+	if (!r) {
+		mem_dirty_structural(m);
 		*pp = as->next;
+	}
 	return mem_txn_leave(m, r, err);
 }

@@ -82,17 +82,18 @@ static void undo_one(struct vmm_memory *m, struct undo_rec *u)
 	case U_CREATE:
 		mem_region_unlink_registry(m, u->mr);
 		if (u->mr->alias)
-			u->mr->alias->alias_refs--;
+			mem_alias_detach(u->mr);
 		mem_region_release_rb(m, u->mr);
 		vmm_mr_unref(u->mr);
 		break;
 	case U_DELETE:
 		mem_region_relink_registry(m, u->mr);
 		if (u->mr->alias)
-			u->mr->alias->alias_refs++;
+			mem_alias_attach(u->mr, u->mr->alias);
 		break;
 	case U_LINK:
 		mem_unlink(u->mr);
+		mr_int(u->mr)->link_seq = (uint64_t)u->old;
 		break;
 	case U_UNLINK:
 		mem_link(u->mr, u->parent, u->sib_prev);
@@ -135,6 +136,8 @@ void vmm_memory_abort(struct vmm_memory *m)
 		return;
 	undo_to(m, top_mark(m));
 	m->depth--;
+	if (!m->depth)
+		mem_dirty_reset(m);
 }
 
 void mem_txn_enter(struct vmm_memory *m)
@@ -192,6 +195,9 @@ struct plan_as {
 	struct vmm_mr *root;
 	struct vmm_flatview *nv;
 	bool dead;
+	bool inc;		/* listeners hear only about @spans */
+	struct mem_span *spans;
+	size_t nspans;
 };
 
 struct commit_ctx {
@@ -218,20 +224,41 @@ static struct vmm_flatview *reuse_old(struct vmm_memory *m, struct vmm_flatview 
 	return nv;
 }
 
+/* Share plan entry @j's new view (and its spans when both had the same old view). */
+static int plan_share(struct commit_ctx *c, struct plan_as *p, const struct plan_as *q)
+{
+	p->nv = q->nv;
+	vmm_flatview_ref(p->nv);
+	if (!q->inc || p->as->current != q->as->current)
+		return 0;
+	p->spans = malloc((q->nspans ? q->nspans : 1) * sizeof(*p->spans));
+	if (!p->spans)
+		return vmm_err_set(c->err, -ENOMEM, "out of memory");
+	memcpy(p->spans, q->spans, q->nspans * sizeof(*p->spans));
+	p->nspans = q->nspans;
+	p->inc = true;
+	return 0;
+}
+
 /* Render (or share, or keep) the new view of live plan entry @i. */
 static int plan_render(struct commit_ctx *c, size_t i)
 {
 	struct plan_as *p = &c->plan[i];
 	size_t j;
+	int r;
 
 	p->root = vmm_flatview_root_of(p->as->root);
-	for (j = 0; j < i; j++) {
-		if (!c->plan[j].dead && c->plan[j].root == p->root) {
-			p->nv = c->plan[j].nv;
-			vmm_flatview_ref(p->nv);
-			return 0;
-		}
+	for (j = 0; j < i; j++)
+		if (!c->plan[j].dead && c->plan[j].root == p->root)
+			return plan_share(c, p, &c->plan[j]);
+	r = mem_plan_incremental(c->m, p->as, p->root, &p->nv, &p->spans, &p->nspans);
+	if (r < 0)
+		return vmm_err_set(c->err, r, "out of memory rendering \"%s\"", p->as->name);
+	if (r > 0) {
+		p->inc = true;
+		return 0;
 	}
+	c->m->stats.full++;
 	p->nv = vmm_flatview_render(p->root);
 	if (!p->nv)
 		return vmm_err_set(c->err, -ENOMEM, "out of memory rendering \"%s\"",
@@ -276,8 +303,10 @@ static void plan_free(struct commit_ctx *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nplan; i++)
+	for (i = 0; i < c->nplan; i++) {
 		vmm_flatview_unref(c->plan[i].nv);
+		free(c->plan[i].spans);
+	}
 	free(c->plan);
 	c->plan = NULL;
 	c->nplan = 0;
@@ -390,18 +419,21 @@ static int call_nop(struct commit_ctx *c, const struct vmm_section *s, unsigned 
 	return r ? listener_failed(c, r, "a dirty-log change", s) : 0;
 }
 
-/* address_space_update_topology_pass: dels when !@adding, adds and nops when @adding. */
+/*
+ * address_space_update_topology_pass over old ranges [@sp->o0, @sp->o1) and
+ * new ranges [@sp->n0, @sp->n1): dels when !@adding, adds and nops when @adding.
+ */
 static int update_pass(struct commit_ctx *c, struct vmm_as *as, const struct vmm_flatview *o,
-		       const struct vmm_flatview *n, bool adding)
+		       const struct vmm_flatview *n, const struct mem_span *sp, bool adding)
 {
 	const struct vmm_flat_range *fo, *fn;
 	struct vmm_section s;
-	size_t io = 0, in = 0;
+	size_t io = sp->o0, in = sp->n0;
 	int r = 0;
 
-	while (!r && (io < o->nr || in < n->nr)) {
-		fo = io < o->nr ? &o->ranges[io] : NULL;
-		fn = in < n->nr ? &n->ranges[in] : NULL;
+	while (!r && (io < sp->o1 || in < sp->n1)) {
+		fo = io < sp->o1 ? &o->ranges[io] : NULL;
+		fn = in < sp->n1 ? &n->ranges[in] : NULL;
 		if (fo && (!fn || fo->start < fn->start ||
 			   (fo->start == fn->start && !fr_equal(fo, fn)))) {
 			section_of(&s, as, fo);
@@ -434,6 +466,39 @@ static bool anyone_listens(struct commit_ctx *c, struct vmm_as *as)
 	return false;
 }
 
+/* Does a listener of @as want region_nop (then it hears about every range)? */
+static bool wants_nop(struct commit_ctx *c, struct vmm_as *as)
+{
+	size_t i;
+
+	for (i = 0; i < c->nls; i++)
+		if (listens(c->ls[i], as) && c->ls[i]->region_nop)
+			return true;
+	return false;
+}
+
+/* Both passes for one address space: over its spans, or over the whole views. */
+static int update_as(struct commit_ctx *c, struct plan_as *p)
+{
+	const struct vmm_flatview *o = p->as->current, *n = p->nv;
+	struct mem_span whole = { 0, o->nr, 0, n->nr };
+	const struct mem_span *sp = &whole;
+	size_t ns = 1, i;
+	int r = 0;
+
+	if (p->inc && !wants_nop(c, p->as)) {
+		if (o == n)
+			return 0;
+		sp = p->spans;
+		ns = p->nspans;
+	}
+	for (i = 0; i < ns && !r; i++)
+		r = update_pass(c, p->as, o, n, &sp[i], false);
+	for (i = 0; i < ns && !r; i++)
+		r = update_pass(c, p->as, o, n, &sp[i], true);
+	return r;
+}
+
 static int notify(struct commit_ctx *c)
 {
 	size_t i;
@@ -447,9 +512,7 @@ static int notify(struct commit_ctx *c)
 
 		if (!anyone_listens(c, p->as))
 			continue;
-		r = update_pass(c, p->as, p->as->current, p->nv, false);
-		if (!r)
-			r = update_pass(c, p->as, p->as->current, p->nv, true);
+		r = update_as(c, p);
 	}
 	for (i = 0; i < c->nls && !r; i++) {
 		struct vmm_listener *l = c->ls[i];
@@ -489,6 +552,7 @@ static void finish(struct commit_ctx *c)
 	}
 	m->log_nr = 0;
 	m->generation++;
+	mem_dirty_reset(m);
 }
 
 static int commit_outermost(struct vmm_memory *m, struct vmm_err *err)
@@ -506,8 +570,10 @@ static int commit_outermost(struct vmm_memory *m, struct vmm_err *err)
 		finish(&c);
 	plan_free(&c);
 	free(c.ls);
-	if (r)
+	if (r) {
 		undo_to(m, 0);
+		mem_dirty_reset(m);
+	}
 	m->in_commit = false;
 	return r;
 }
@@ -529,8 +595,10 @@ int vmm_memory_commit(struct vmm_memory *m, struct vmm_err *err)
 		return vmm_err_set(err, -EINVAL, "commit without begin");
 	if (--m->depth)
 		return 0;
-	if (!m->log_nr)
+	if (!m->log_nr) {
+		mem_dirty_reset(m);
 		return 0;
+	}
 	return commit_outermost(m, err);
 }
 

@@ -18,6 +18,17 @@ struct mr_int {
 	struct mr_int *hnext;	/* registry hash chain */
 	uint64_t mark;		/* cycle-search epoch */
 	bool dead;		/* deleted in the open transaction (graveyard) */
+
+	/* children index (mem-index.c): a treap keyed by (addr, pointer) */
+	struct mr_int *ix_l, *ix_r;	/* as a child: its subtree in the parent's index */
+	uint32_t ix_pri;		/* heap priority */
+	vmm_u128 ix_max;		/* largest end (addr + size) in the subtree */
+	struct mr_int *ix_root;		/* as a parent: root of its children's index */
+	size_t nr_children;
+	uint64_t link_seq;		/* newer links sort first among equal priorities */
+
+	/* reverse alias links: aliases whose target is this region */
+	struct mr_int *alias_head, *alias_next, *alias_prev;
 };
 
 static inline struct mr_int *mr_int(const struct vmm_mr *mr)
@@ -29,7 +40,7 @@ static inline struct mr_int *mr_int(const struct vmm_mr *mr)
 enum undo_op {
 	U_CREATE,	/* region created: inverse destroys it */
 	U_DELETE,	/* region moved to the graveyard: inverse revives it */
-	U_LINK,		/* region linked into a container: inverse unlinks */
+	U_LINK,		/* region linked into a container: inverse unlinks (@old: link_seq) */
 	U_UNLINK,	/* region unlinked: inverse relinks at the same place */
 	U_FIELD,	/* an attribute changed: inverse restores @old */
 	U_AS_NEW,	/* address space created */
@@ -52,6 +63,23 @@ struct undo_rec {
 	struct vmm_mr *old_ptr;
 };
 
+/*
+ * A dirty window: [lo, hi) in the coordinates of flat-view root @root, where
+ * the rendering may have changed in the open transaction (mem-dirty.c).
+ */
+struct mem_win {
+	struct vmm_mr *root;
+	vmm_u128 lo, hi;
+};
+
+struct mem_dirty {
+	struct mem_win *w;
+	size_t nr, cap;
+	bool full;		/* a structural change: render every view from scratch */
+	struct vmm_mr **roots;	/* scratch: flat-view roots before a primitive */
+	size_t nroots, roots_cap;
+};
+
 struct vmm_memory {
 	struct mr_int **htab;
 	size_t hsize;
@@ -72,6 +100,11 @@ struct vmm_memory {
 	uint64_t next_fv_id;
 	uint64_t epoch;
 	pthread_mutex_t view_lock;	/* guards every as->current swap */
+
+	uint64_t next_link_seq;
+	struct mem_dirty dirty;		/* windows the open transaction touched */
+	enum vmm_render_mode render_mode;
+	struct vmm_render_stats stats;
 
 	struct vmm_ramlist *rl;
 	bool own_rl;
@@ -98,8 +131,39 @@ void mem_txn_enter(struct vmm_memory *m);
 int mem_txn_leave(struct vmm_memory *m, int r, struct vmm_err *err);
 void mem_publish(struct vmm_as *as, struct vmm_flatview *fv);
 
+/* mem-index.c */
+void mem_index_insert(struct vmm_mr *parent, struct vmm_mr *mr);
+void mem_index_remove(struct vmm_mr *parent, struct vmm_mr *mr);
+void mem_set_geometry(struct vmm_mr *mr, enum mr_field f, vmm_u128 v);
+size_t mem_index_query(struct vmm_mr *parent, vmm_u128 lo, vmm_u128 hi,
+		       struct vmm_mr ***buf, size_t *cap);
+void mem_sort_list_order(struct vmm_mr **v, size_t n);
+void mem_alias_attach(struct vmm_mr *alias, struct vmm_mr *target);
+void mem_alias_detach(struct vmm_mr *alias);
+
+/* mem-dirty.c */
+void mem_dirty_before(struct vmm_memory *m, struct vmm_mr *mr);
+void mem_dirty_after(struct vmm_memory *m, struct vmm_mr *mr);
+void mem_dirty_structural(struct vmm_memory *m);
+void mem_dirty_reset(struct vmm_memory *m);
+size_t mem_dirty_windows(struct vmm_memory *m, struct vmm_mr *root, struct mem_win **out);
+
 /* flatview.c */
 struct vmm_flatview *mem_flatview_empty(void);
 bool mem_flatview_same(const struct vmm_flatview *a, const struct vmm_flatview *b);
+struct vmm_flatview *mem_flatview_render_clip(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi);
+bool mem_fr_can_merge(const struct vmm_flat_range *a, const struct vmm_flat_range *b);
+
+/* flatview-splice.c */
+struct vmm_flatview *mem_flatview_splice(const struct vmm_flatview *old,
+					 const struct mem_win *w, size_t nw);
+struct mem_span {
+	size_t o0, o1;	/* old ranges [o0, o1) */
+	size_t n0, n1;	/* new ranges [n0, n1) */
+};
+int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr *root,
+			 struct vmm_flatview **nv, struct mem_span **spans, size_t *nspans);
+size_t mem_flatview_spans(const struct vmm_flatview *o, const struct vmm_flatview *n,
+			  const struct mem_win *w, size_t nw, struct mem_span *out);
 
 #endif

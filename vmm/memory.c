@@ -48,6 +48,37 @@ static size_t hash_id(const char *s)
 	return (size_t)(h ^ (h >> 29));
 }
 
+static enum vmm_render_mode default_render_mode(void)
+{
+	const char *s = getenv("VMM_RENDER");
+
+	if (s && !strcmp(s, "full"))
+		return VMM_RENDER_FULL;
+	if (s && !strcmp(s, "check"))
+		return VMM_RENDER_CHECK;
+	return VMM_RENDER_AUTO;
+}
+
+/**
+ * vmm_memory_set_render_mode() - choose how commits update flat views
+ * @m: model
+ * @mode: see enum vmm_render_mode
+ */
+void vmm_memory_set_render_mode(struct vmm_memory *m, enum vmm_render_mode mode)
+{
+	m->render_mode = mode;
+}
+
+/**
+ * vmm_memory_render_stats() - counters of full and incremental renders
+ * @m: model
+ * @out: filled with the counters since the model was created
+ */
+void vmm_memory_render_stats(const struct vmm_memory *m, struct vmm_render_stats *out)
+{
+	*out = m->stats;
+}
+
 /**
  * vmm_memory_new() - create an empty model with its own RAM block list
  *
@@ -71,6 +102,7 @@ struct vmm_memory *vmm_memory_new(void)
 		return NULL;
 	}
 	m->own_rl = true;
+	m->render_mode = default_render_mode();
 	pthread_mutex_init(&m->view_lock, NULL);
 	return m;
 }
@@ -114,6 +146,8 @@ void vmm_memory_free(struct vmm_memory *m)
 	pthread_mutex_destroy(&m->view_lock);
 	free(m->log);
 	free(m->marks);
+	free(m->dirty.w);
+	free(m->dirty.roots);
 	free(m->htab);
 	free(m);
 }
@@ -341,6 +375,8 @@ static int mr_register(struct vmm_memory *m, struct vmm_mr *mr, struct vmm_mr **
 	mr->all_prev = m->all_tail;
 	mr->all_next = NULL;
 	if (mem_log_push(m, &u)) {
+		if (mr->alias)
+			mem_alias_detach(mr);
 		mem_region_release_rb(m, mr);
 		vmm_mr_unref(mr);
 		return vmm_err_set(err, -ENOMEM, "out of memory");
@@ -543,12 +579,9 @@ int vmm_mr_new_alias(struct vmm_memory *m, const char *id, const char *name,
 		r = vmm_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	mr->alias = target;
 	mr->alias_offset = offset;
-	target->alias_refs++;
+	mem_alias_attach(mr, target);
 	r = mr_register(m, mr, out, err);
-	if (r)
-		target->alias_refs--;
 out:
 	return mem_txn_leave(m, r, err);
 }
@@ -618,7 +651,7 @@ int vmm_mr_delete(struct vmm_mr *mr, struct vmm_err *err)
 	if (!r) {
 		mem_region_unlink_registry(m, mr);
 		if (mr->alias)
-			mr->alias->alias_refs--;
+			mem_alias_detach(mr);
 	}
 	return mem_txn_leave(m, r, err);
 }

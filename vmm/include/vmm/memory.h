@@ -216,6 +216,46 @@ void vmm_memory_listener_unregister(struct vmm_memory *m, struct vmm_listener *l
 /* Generation counter: bumped by every successful outermost commit that changed something. */
 uint64_t vmm_memory_generation(const struct vmm_memory *m);
 
+/**
+ * enum vmm_render_mode - how the outermost commit brings flat views up to date
+ * @VMM_RENDER_AUTO: re-render only the address windows the transaction touched
+ *        (splicing them into a copy of the old view) and tell listeners only
+ *        about ranges there; render from scratch after structural changes
+ *        (new or deleted address spaces, a changed flat-view root) or when the
+ *        windows cover much of the view
+ * @VMM_RENDER_FULL: always render from scratch and diff whole views (the
+ *        reference behaviour)
+ * @VMM_RENDER_CHECK: as AUTO but incremental whenever possible, and every
+ *        incremental view is compared with a full render; a difference counts
+ *        in vmm_render_stats.mismatches and the full render is used.
+ * The environment variable VMM_RENDER=auto|full|check sets the default of
+ * new models (for running whole test suites in check mode).
+ */
+enum vmm_render_mode {
+	VMM_RENDER_AUTO,
+	VMM_RENDER_FULL,
+	VMM_RENDER_CHECK,
+};
+
+/**
+ * struct vmm_render_stats - what commits did (counters since the model was made)
+ * @full: views rendered from scratch
+ * @incremental: views built by re-rendering dirty windows
+ * @kept: incremental updates that found nothing changed (old view kept)
+ * @mismatches: VMM_RENDER_CHECK: incremental views that differed from a full render
+ * @windows: dirty windows rendered
+ */
+struct vmm_render_stats {
+	uint64_t full;
+	uint64_t incremental;
+	uint64_t kept;
+	uint64_t mismatches;
+	uint64_t windows;
+};
+
+void vmm_memory_set_render_mode(struct vmm_memory *m, enum vmm_render_mode mode);
+void vmm_memory_render_stats(const struct vmm_memory *m, struct vmm_render_stats *out);
+
 /* Lookups; NULL when absent. */
 struct vmm_mr *vmm_mr_find(struct vmm_memory *m, const char *id);
 struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *name);
