@@ -171,6 +171,7 @@ static int op_edit(struct fuzz_env *e, struct ops_input *in, unsigned op, struct
  */
 struct ops_state {
 	struct fuzz_env e;
+	bool trace;
 	unsigned depth;
 	char *at_begin[MAX_DEPTH];
 };
@@ -189,6 +190,9 @@ static void op_txn(struct ops_state *st, unsigned op)
 	char *now;
 	int r;
 
+	if (st->trace)
+		fprintf(stderr, "txn %s at depth %u\n", op == 0 ? "begin" : op == 1 ? "commit" :
+			"abort", st->depth);
 	if (op == 0) {
 		if (st->depth == MAX_DEPTH)
 			return;
@@ -239,6 +243,8 @@ static void op_mutate(struct ops_state *st, struct ops_input *in, unsigned op)
 		r = op_as(&st->e, in, op == 6, &err);
 	else
 		r = op_edit(&st->e, in, op - 8, &err);
+	if (st->trace)
+		fprintf(stderr, "op %u -> %d %s\n", op, r, r < 0 ? err.msg : "");
 	if (r) {
 		after = fuzz_snapshot(&st->e);
 		FUZZ_CHECK(r == 1 || (r < 0 && err.msg[0]), "op %u failed (%d) without a reason",
@@ -261,6 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ops_state st = { .depth = 0 };
 	unsigned n = 0;
 
+	st.trace = getenv("FUZZ_OPS_TRACE") != NULL;	/* which ops an input decodes to */
 	fuzz_env_init(&st.e, NSLOTS);
 	FUZZ_CHECK(!fuzz_exec(&st.e, setup, sizeof(setup) - 1, &err), "setup: %s", err.msg);
 	while (in.n && n++ < MAX_OPS) {
@@ -270,6 +277,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_txn(&st, op - 21);
 		else
 			op_mutate(&st, &in, op);
+		if (st.trace) {
+			char *t = fuzz_snapshot(&st.e);
+
+			fprintf(stderr, "%s", t);
+			free(t);
+		}
 		fuzz_check_all(&st.e);
 	}
 	while (st.depth)

@@ -305,10 +305,16 @@ static inline void fuzz_check_acyclic(struct vmm_memory *m)
 	free(refs);
 }
 
+/*
+ * Memslots follow the flat views of the last outermost commit; inside a
+ * transaction an address space may already be gone (vmm_as_delete) while its
+ * slots wait for the commit, so they are compared only outside one.
+ */
 static inline void fuzz_check_all(struct fuzz_env *e)
 {
 	fuzz_check_flatviews(e->mem);
-	fuzz_check_memslots(e);
+	if (!vmm_memory_depth(e->mem))
+		fuzz_check_memslots(e);
 	fuzz_check_acyclic(e->mem);
 }
 
