@@ -77,17 +77,15 @@ static void copy_until(struct builder *b, vmm_u128 limit)
 	b->pos = j;
 }
 
-static void take_refs(struct vmm_flatview *fv)
-{
-	for (size_t i = 0; i < fv->nr; i++)
-		vmm_mr_ref(fv->ranges[i].mr);
-}
-
 /**
  * mem_flatview_splice() - the view @old with windows @w re-rendered
  * @old: the current view (root already checked to be unchanged)
  * @w: sorted, disjoint windows
  * @nw: how many
+ *
+ * The ranges hold no region references yet: those inside the spans are
+ * taken by mem_plan_incremental(), those outside are borrowed from @old until
+ * the commit settles them (mem_flatview_settle()).
  *
  * Return: a new view with one reference (id 0), or NULL with errno set.
  */
@@ -135,7 +133,6 @@ struct vmm_flatview *mem_flatview_splice(const struct vmm_flatview *old,
 	b.fv->cap = cap;
 	b.fv->root = old->root;
 	b.fv->refs = 1;
-	take_refs(b.fv);
 	return b.fv;
 }
 
@@ -241,6 +238,48 @@ static bool spans_changed(const struct vmm_flatview *o, const struct vmm_flatvie
 	return false;
 }
 
+static void ref_spans(struct vmm_flatview *n, const struct mem_span *sp, size_t ns)
+{
+	for (size_t i = 0; i < ns; i++)
+		for (size_t k = sp[i].n0; k < sp[i].n1; k++)
+			vmm_mr_ref(n->ranges[k].mr);
+}
+
+/**
+ * mem_flatview_settle() - give spliced view @n its own references outside the spans
+ * @o: the view @n was spliced from
+ * @n: the spliced view, holding references only inside @sp
+ * @sp, @ns: the spans
+ * @steal: nobody but the caller's address spaces holds @o, and it is about to
+ *         be dropped: move its references to @n instead of taking new ones
+ *
+ * Stealing makes a commit O(spans) in reference counting rather than
+ * O(ranges): @o keeps only its ranges inside the spans (the ones its free
+ * must release), which no reader can observe because none holds @o.
+ */
+void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n,
+			 const struct mem_span *sp, size_t ns, bool steal)
+{
+	size_t i, k, prev = 0, kept = 0;
+
+	if (!steal) {
+		for (i = 0; i <= ns; i++) {
+			size_t end = i < ns ? sp[i].n0 : n->nr;
+
+			for (k = prev; k < end; k++)
+				vmm_mr_ref(n->ranges[k].mr);
+			prev = i < ns ? sp[i].n1 : n->nr;
+		}
+		return;
+	}
+	for (i = 0; i < ns; i++) {
+		memmove(&o->ranges[kept], &o->ranges[sp[i].o0],
+			(sp[i].o1 - sp[i].o0) * sizeof(o->ranges[0]));
+		kept += sp[i].o1 - sp[i].o0;
+	}
+	o->nr = kept;
+}
+
 /* AUTO: re-rendering windows that hold most of the view gains nothing. */
 static bool too_big(const struct vmm_flatview *o, const struct mem_win *w, size_t nw)
 {
@@ -273,12 +312,16 @@ static bool check_full(struct vmm_memory *m, struct vmm_as *as, const struct vmm
  * @root: the new flat-view root
  * @nv: the new view, referenced (the old one when nothing changed)
  * @spans, @nspans: where old and new differ (a new array; free it)
+ * @borrow: set when @nv borrows @as->current's references outside the spans
+ *          (settle them with mem_flatview_settle() before @nv is published
+ *          or dropped)
  *
  * Return: 1 when done incrementally, 0 when a full render is needed
  * (structural change, mode, windows too large, a CHECK mismatch), -ENOMEM.
  */
 int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr *root,
-			 struct vmm_flatview **nv, struct mem_span **spans, size_t *nspans)
+			 struct vmm_flatview **nv, struct mem_span **spans, size_t *nspans,
+			 bool *borrow)
 {
 	struct vmm_flatview *old = as->current, *fv;
 	struct mem_win *w;
@@ -308,8 +351,13 @@ int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr 
 	m->stats.incremental++;
 	m->stats.windows += nw;
 	if (fv != old && !spans_changed(old, fv, *spans, *nspans)) {
-		vmm_flatview_unref(fv);
+		free(fv->ranges);	/* holds no references yet */
+		free(fv);
 		fv = old;
+	}
+	if (fv != old) {
+		ref_spans(fv, *spans, *nspans);
+		*borrow = true;
 	}
 	if (fv == old) {
 		m->stats.kept++;
@@ -318,6 +366,9 @@ int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr 
 		fv->id = ++m->next_fv_id;
 	}
 	if (m->render_mode == VMM_RENDER_CHECK && !check_full(m, as, fv)) {
+		if (*borrow)
+			mem_flatview_settle(old, fv, *spans, *nspans, false);
+		*borrow = false;
 		vmm_flatview_unref(fv);
 		free(*spans);
 		*spans = NULL;

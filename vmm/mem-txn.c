@@ -196,6 +196,7 @@ struct plan_as {
 	struct vmm_flatview *nv;
 	bool dead;
 	bool inc;		/* listeners hear only about @spans */
+	bool borrow;		/* @nv borrows @as->current's references outside @spans */
 	struct mem_span *spans;
 	size_t nspans;
 };
@@ -251,7 +252,8 @@ static int plan_render(struct commit_ctx *c, size_t i)
 	for (j = 0; j < i; j++)
 		if (!c->plan[j].dead && c->plan[j].root == p->root)
 			return plan_share(c, p, &c->plan[j]);
-	r = mem_plan_incremental(c->m, p->as, p->root, &p->nv, &p->spans, &p->nspans);
+	r = mem_plan_incremental(c->m, p->as, p->root, &p->nv, &p->spans, &p->nspans,
+				 &p->borrow);
 	if (r < 0)
 		return vmm_err_set(c->err, r, "out of memory rendering \"%s\"", p->as->name);
 	if (r > 0) {
@@ -304,8 +306,12 @@ static void plan_free(struct commit_ctx *c)
 	size_t i;
 
 	for (i = 0; i < c->nplan; i++) {
-		vmm_flatview_unref(c->plan[i].nv);
-		free(c->plan[i].spans);
+		struct plan_as *p = &c->plan[i];
+
+		if (p->borrow)
+			mem_flatview_settle(p->as->current, p->nv, p->spans, p->nspans, false);
+		vmm_flatview_unref(p->nv);
+		free(p->spans);
 	}
 	free(c->plan);
 	c->plan = NULL;
@@ -530,16 +536,53 @@ static int notify(struct commit_ctx *c)
 	return r;
 }
 
+/*
+ * Settle borrowed references (view_lock held, so no reader can take a new
+ * reference on an old view): when the address spaces being switched hold
+ * every reference of the old view, its references move to the new one.
+ */
+static void settle_all(struct commit_ctx *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nplan; i++) {
+		struct plan_as *p = &c->plan[i];
+		struct vmm_flatview *o = p->as->current;
+		unsigned holders = 0;
+
+		if (!p->borrow)
+			continue;
+		for (j = 0; j < c->nplan; j++)
+			holders += c->plan[j].as->current == o;
+		mem_flatview_settle(o, p->nv, p->spans, p->nspans,
+				    atomic_load(&o->refs) == holders);
+		p->borrow = false;
+	}
+}
+
 /* The commit succeeded: publish the views and empty the graveyard. */
 static void finish(struct commit_ctx *c)
 {
 	struct vmm_memory *m = c->m;
+	struct vmm_flatview **old = calloc(c->nplan ? c->nplan : 1, sizeof(*old));
 	size_t i;
 
+	pthread_mutex_lock(&m->view_lock);
+	settle_all(c);
 	for (i = 0; i < c->nplan; i++) {
-		mem_publish(c->plan[i].as, c->plan[i].nv);
+		struct vmm_flatview *prev = c->plan[i].as->current;
+
+		c->plan[i].as->current = c->plan[i].nv;
 		c->plan[i].nv = NULL;
+		if (old)
+			old[i] = prev;
+		else	/* no room to defer: drop it under the lock */
+			vmm_flatview_unref(prev);
 	}
+	pthread_mutex_unlock(&m->view_lock);
+	for (i = 0; old && i < c->nplan; i++)
+		vmm_flatview_unref(old[i]);
+	free(old);
 	for (i = 0; i < m->log_nr; i++) {
 		struct undo_rec *u = &m->log[i];
 

@@ -162,7 +162,10 @@ struct mem_span {
 	size_t n0, n1;	/* new ranges [n0, n1) */
 };
 int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr *root,
-			 struct vmm_flatview **nv, struct mem_span **spans, size_t *nspans);
+			 struct vmm_flatview **nv, struct mem_span **spans, size_t *nspans,
+			 bool *borrow);
+void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n,
+			 const struct mem_span *sp, size_t ns, bool steal);
 size_t mem_flatview_spans(const struct vmm_flatview *o, const struct vmm_flatview *n,
 			  const struct mem_win *w, size_t nw, struct mem_span *out);
 

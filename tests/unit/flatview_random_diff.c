@@ -12,6 +12,14 @@
  * after its own children), then merge neighbours as flatview_simplify does.
  * Failed edits must leave the model unchanged (its dumped script is compared).
  *
+ * Every model runs in VMM_RENDER_CHECK mode, so each commit that can be
+ * incremental is (only the windows its edits touched are re-rendered) and is
+ * also compared with a full render inside the model; a shadow listener
+ * applies the region_del/region_add it hears and must end up with exactly the
+ * new flat view, which checks that the incremental listener diff misses
+ * nothing. A second phase runs long edit sequences on topologies of hundreds
+ * of regions spread over a wide address range.
+ *
  * Seeded and deterministic: MTREE_SEED=N picks the seed, MTREE_CASES=N the
  * number of topologies; the seed is printed so a failure can be replayed.
  */
@@ -331,11 +339,116 @@ static bool dump_roundtrip(struct vmm_memory *m)
 
 /* ---- random topologies ---- */
 
+/* ---- shadow listener: replays del/add and must match the published view ---- */
+
+#define SHADOW_MAX 8192
+
+struct shadow {
+	struct vmm_listener l;
+	struct vmm_section v[SHADOW_MAX];
+	size_t n;
+	bool broken;
+};
+
+static bool sec_same(const struct vmm_section *a, const struct vmm_section *b)
+{
+	return a->mr == b->mr && a->offset_within_as == b->offset_within_as &&
+	       a->size == b->size && a->offset_within_region == b->offset_within_region &&
+	       a->readonly == b->readonly && a->nonvolatile == b->nonvolatile &&
+	       a->romd_mode == b->romd_mode;
+}
+
+static int sh_add(struct vmm_listener *l, const struct vmm_section *s)
+{
+	struct shadow *sh = (struct shadow *)l;
+
+	if (sh->n == SHADOW_MAX)
+		sh->broken = true;
+	else
+		sh->v[sh->n++] = *s;
+	return 0;
+}
+
+static int sh_del(struct vmm_listener *l, const struct vmm_section *s)
+{
+	struct shadow *sh = (struct shadow *)l;
+
+	for (size_t i = 0; i < sh->n; i++) {
+		if (sec_same(&sh->v[i], s)) {
+			sh->v[i] = sh->v[--sh->n];
+			return 0;
+		}
+	}
+	sh->broken = true;	/* deleting a range it was never told about */
+	return 0;
+}
+
+static int sh_log(struct vmm_listener *l, const struct vmm_section *s, unsigned o, unsigned n)
+{
+	struct shadow *sh = (struct shadow *)l;
+
+	for (size_t i = 0; i < sh->n; i++)
+		if (sec_same(&sh->v[i], s))
+			sh->v[i].dirty_log_mask = (uint8_t)n;
+	return 0;
+}
+
+static unsigned long shadow_failures;
+
+/* The shadow must hold exactly the ranges of the "memory" view. */
+static bool shadow_matches(struct shadow *sh, struct vmm_memory *m)
+{
+	struct vmm_as *as = vmm_as_find(m, "memory");
+	struct vmm_flatview *fv;
+	bool same;
+
+	if (!as)
+		return true;
+	fv = vmm_as_get_flatview(as);
+	same = !sh->broken && fv->nr == sh->n;
+	for (size_t i = 0; same && i < fv->nr; i++) {
+		const struct vmm_flat_range *r = &fv->ranges[i];
+		struct vmm_section s = { .mr = r->mr, .offset_within_as = r->start, .size = r->size,
+					 .offset_within_region = r->offset_in_region,
+					 .readonly = r->readonly, .nonvolatile = r->nonvolatile,
+					 .romd_mode = r->romd_mode };
+		size_t k;
+
+		for (k = 0; k < sh->n && !sec_same(&sh->v[k], &s); k++)
+			;
+		same = k < sh->n && sh->v[k].dirty_log_mask == r->dirty_log_mask;
+	}
+	vmm_flatview_unref(fv);
+	if (!same) {
+		shadow_failures++;
+		diag("listener shadow (%zu ranges%s) differs from the view", sh->n,
+		     sh->broken ? ", broken" : "");
+	}
+	return same;
+}
+
+static struct vmm_render_stats stats_total;
+
+static void add_stats(struct vmm_memory *m)
+{
+	struct vmm_render_stats s;
+
+	vmm_memory_render_stats(m, &s);
+	stats_total.full += s.full;
+	stats_total.incremental += s.incremental;
+	stats_total.kept += s.kept;
+	stats_total.mismatches += s.mismatches;
+	stats_total.windows += s.windows;
+}
+
 struct gen {
 	struct vmm_memory *m;
 	struct vmm_buf script;	/* everything executed, for replay */
 	unsigned nr;
 	bool big;		/* the root is 2^64 bytes */
+	unsigned spread;	/* addresses: this many pages */
+	unsigned long runs;
+	struct shadow *sh;
 	unsigned long failed_edits, unchanged_violations;
 };
 
@@ -350,7 +463,7 @@ static uint64_t rand_size(void)
 
 static uint64_t rand_addr(const struct gen *g)
 {
-	uint64_t a = (uint64_t)pick(24) * 0x1000 + (pick(8) ? 0 : 0x800);
+	uint64_t a = (uint64_t)pick(g->spread) * 0x1000 + (pick(8) ? 0 : 0x800);
 
 	if (g->big && !pick(4))
 		return UINT64_MAX - 0x20000 + 1 + a;	/* near the top of 2^64 */
@@ -406,6 +519,9 @@ static int run(struct gen *g, const char *text)
 	vmm_ctl_dump_script(g->m, &before);
 	r = vmm_ctl_exec(&ctx, text, strlen(text), &err);
 	vmm_buf_puts(&g->script, text);
+	if (g->sh && (g->nr <= MAX_REGIONS || ++g->runs % 32 == 0) &&
+	    !shadow_matches(g->sh, g->m))
+		g->unchanged_violations++;
 	if (r) {
 		g->failed_edits++;
 		vmm_ctl_dump_script(g->m, &after);
@@ -524,9 +640,18 @@ static void edit_one(struct gen *g)
 	}
 }
 
+static struct shadow shadow_listener = {
+	.l = { .as_name = "memory", .region_add = sh_add, .region_del = sh_del,
+	       .log_start = sh_log, .log_stop = sh_log },
+};
+
 static void address_spaces(struct gen *g)
 {
+	struct vmm_err err;
+
 	runf(g, "address-space memory r0\n");
+	if (!vmm_memory_listener_register(g->m, &shadow_listener.l, &err))
+		g->sh = &shadow_listener;
 	switch (pick(4)) {
 	case 0:
 		runf(g, "alias whole r0 0 %s\naddress-space via-alias whole\n",
@@ -544,26 +669,38 @@ static void address_spaces(struct gen *g)
 	}
 }
 
-/* One topology and its edits; returns false on the first difference. */
-static bool one_case(unsigned long idx)
+
+/*
+ * One topology and its edits; returns false on the first difference. Big
+ * cases (@nr regions, @edits edits) compare with the naive renderer only at
+ * the start and the end; in between the model's own check mode compares each
+ * incremental commit with a full render.
+ */
+static bool one_case(unsigned long idx, unsigned nr, unsigned edits)
 {
-	struct gen g = { .m = vmm_memory_new() };
+	struct gen g = { .m = vmm_memory_new(), .spread = nr ? 4 * nr : 24 };
 	bool good = true;
 
 	if (!g.m)
 		return false;
+	vmm_memory_set_render_mode(g.m, VMM_RENDER_CHECK);
+	shadow_listener.n = 0;
+	shadow_listener.broken = false;
 	vmm_buf_init(&g.script);
 	g.big = pick(2);
-	g.nr = 2 + pick(MAX_REGIONS - 2);
-	runf(&g, "container r0 %s\n", g.big ? "16E" : "0x40000");
+	g.nr = nr ? nr : 2 + pick(MAX_REGIONS - 2);
+	runf(&g, "container r0 %s\n", g.big ? "16E" : nr ? "0x40000000" : "0x40000");
 	for (unsigned i = 1; i < g.nr; i++)
 		create_one(&g, i);
 	address_spaces(&g);
 	good = compare_all(g.m, g.script.data);
-	for (unsigned e = 0; good && e < 12; e++) {
+	for (unsigned e = 0; good && e < edits; e++) {
 		edit_one(&g);
-		good = compare_all(g.m, g.script.data);
+		if (!nr || e + 1 == edits)
+			good = compare_all(g.m, g.script.data);
 	}
+	if (good && g.sh && !shadow_matches(g.sh, g.m))
+		good = false;
 	if (good && !dump_roundtrip(g.m))
 		good = false;
 	if (g.unchanged_violations) {
@@ -573,6 +710,9 @@ static bool one_case(unsigned long idx)
 	failed_total += g.failed_edits;
 	if (show)
 		diag_lines("case:", g.script.data);
+	add_stats(g.m);
+	if (g.sh)
+		vmm_memory_listener_unregister(g.m, &g.sh->l);
 	vmm_buf_free(&g.script);
 	vmm_memory_free(g.m);
 	return good;
@@ -588,8 +728,15 @@ int main(void)
 	diag("seed %" PRIu64 " (MTREE_SEED=%" PRIu64 " to replay), %lu cases", seed, seed, cases);
 	for (i = 0; i < cases && bad < 3; i++) {
 		rng_state = seed * 0x9E3779B97F4A7C15ull + i + 1;
-		if (!one_case(i)) {
+		if (!one_case(i, 0, 12)) {
 			diag("case %lu failed (MTREE_SEED=%" PRIu64 ")", i, seed);
+			bad++;
+		}
+	}
+	for (unsigned long b = 0; b < 8 && bad < 3; b++) {
+		rng_state = seed * 0x9E3779B97F4A7C15ull + cases + b + 1;
+		if (!one_case(cases + b, 300 + 100 * (unsigned)b, 400)) {
+			diag("big case %lu failed (MTREE_SEED=%" PRIu64 ")", b, seed);
 			bad++;
 		}
 	}
@@ -598,6 +745,13 @@ int main(void)
 	   ranges_total, mismatches);
 	ok(roundtrip_failures == 0, "dump | exec reproduces every final topology (%lu failures)",
 	   roundtrip_failures);
+	ok(shadow_failures == 0, "listener del/add replay equals every new view (%lu failures)",
+	   shadow_failures);
+	ok(stats_total.mismatches == 0 && stats_total.incremental > stats_total.full,
+	   "incremental commits (%llu, %llu windows, %llu kept) equal full renders (%llu "
+	   "mismatches; %llu full renders)", (unsigned long long)stats_total.incremental,
+	   (unsigned long long)stats_total.windows, (unsigned long long)stats_total.kept,
+	   (unsigned long long)stats_total.mismatches, (unsigned long long)stats_total.full);
 	ok(failed_total > 0 && failed_total < checks,
 	   "the edits include rejected ones (%lu) and accepted ones", failed_total);
 	return done_testing();
