@@ -28,9 +28,20 @@ static int run(struct vmm_memory *m, const char *text)
 	return vmm_ctl_exec(&ctx, text, strlen(text), &err);
 }
 
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p) {
+		printf("Bail out! out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
 static char *repeat(char c, size_t n)
 {
-	char *s = malloc(n + 1);
+	char *s = xmalloc(n + 1);
 
 	memset(s, c, n);
 	s[n] = '\0';
@@ -131,7 +142,7 @@ static void name_kept(struct vmm_memory *m, const char *id, const char *quoted,
 static void names(struct vmm_memory *m)
 {
 	char *longest = repeat('n', VMM_NAME_MAX - 1), *too_long = repeat('o', VMM_NAME_MAX);
-	char *line = malloc(VMM_NAME_MAX + 64);
+	char *line = xmalloc(VMM_NAME_MAX + 64);
 	struct vmm_mr *mr = NULL;
 
 	name_kept(m, "n1", "\"I/O\"", "I/O", "with '/'");
@@ -142,16 +153,16 @@ static void names(struct vmm_memory *m)
 	name_kept(m, "n6", "bad\xc3(\xff", "bad\xc3(\xff", "in broken UTF-8");
 	name_kept(m, "n7", "\"q\\\"uote\\\\\"", "q\"uote\\", "with a quote and a backslash");
 
-	sprintf(line, "container n8 4K name=%s\n", longest);
+	snprintf(line, VMM_NAME_MAX + 64, "container n8 4K name=%s\n", longest);
 	is(run(m, line), 0, "a display name of %d bytes is accepted", VMM_NAME_MAX - 1);
-	sprintf(line, "container n9 4K name=%s\n", too_long);
+	snprintf(line, VMM_NAME_MAX + 64, "container n9 4K name=%s\n", too_long);
 	is(run(m, line), -EINVAL, "one of %d bytes is refused (%s)", VMM_NAME_MAX, err.msg);
 	ok(!vmm_mr_find(m, "n9"), "  and nothing is created");
 	is(vmm_mr_new_container(m, "n9", too_long, 4096, &mr, &err), -EINVAL,
 	   "  the C API refuses it too (%s)", err.msg);
-	sprintf(line, "ram n10 4K idstr=%s\n", too_long);
+	snprintf(line, VMM_NAME_MAX + 64, "ram n10 4K idstr=%s\n", too_long);
 	is(run(m, line), -EINVAL, "an idstr of %d bytes is refused (%s)", VMM_NAME_MAX, err.msg);
-	sprintf(line, "address-space %s n8\n", too_long);
+	snprintf(line, VMM_NAME_MAX + 64, "address-space %s n8\n", too_long);
 	is(run(m, line), -EINVAL, "so is an address-space name (%s)", err.msg);
 	is(vmm_mr_new_container(m, "n11", "two\nlines", 4096, &mr, &err), -EINVAL,
 	   "a display name with a newline is refused by the C API (%s)", err.msg);
@@ -165,11 +176,11 @@ static void names(struct vmm_memory *m)
 
 static void lines(struct vmm_memory *m)
 {
-	char *line = malloc(VMM_CTL_LINE_MAX + 16), *before, *after;
+	char *line = xmalloc(VMM_CTL_LINE_MAX + 16), *before, *after;
 	size_t n;
 
 	/* a comment pads the line to exactly the limit */
-	n = (size_t)sprintf(line, "container l1 4K #");
+	n = (size_t)snprintf(line, 32, "container l1 4K #");
 	memset(line + n, 'x', VMM_CTL_LINE_MAX - n);
 	strcpy(line + VMM_CTL_LINE_MAX, "\n");
 	is(run(m, line), 0, "a line of %d bytes is accepted (%s)", VMM_CTL_LINE_MAX, err.msg);
