@@ -186,7 +186,8 @@ static int cmp_list_order(const void *a, const void *b)
 /* Sort siblings into their sibling-list order. */
 void mem_sort_list_order(struct vmm_mr **v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_list_order);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_list_order);
 }
 
 /* Point @alias at @target and record the reverse link. */
