@@ -148,7 +148,7 @@ MFS_LIST(l_range)
 	if (!fv)
 		return -ENOENT;
 	for (size_t i = 0; i < fv->nr; i++) {
-		mfs_range_name(&fv->ranges[i], name, sizeof(name));
+		mfs_range_name(vmm_flatview_range(fv, i), name, sizeof(name));
 		cb(arg, name);
 	}
 	return 0;

@@ -86,12 +86,12 @@ const struct vmm_flat_range *mfs_range(struct mfs *fs, const char *key,
 	i = vmm_flatview_lookup(fv, start);
 	if (i < 0)
 		return NULL;
-	mfs_range_name(&fv->ranges[i], want, sizeof(want));
+	mfs_range_name(vmm_flatview_range(fv, i), want, sizeof(want));
 	if (strcmp(want, s))
 		return NULL;
 	if (fvp)
 		*fvp = fv;
-	return &fv->ranges[i];
+	return vmm_flatview_range(fv, i);
 }
 
 const struct vmm_memslot *mfs_memslot(struct mfs *fs, const char *key)

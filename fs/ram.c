@@ -55,11 +55,11 @@ static int probe_fv(const struct vmm_flatview *fv, uint64_t addr, uint64_t left,
 
 		s->type = MFS_SEG_HOLE;
 		s->len = left;
-		if (n < fv->nr && fv->ranges[n].start - addr < left)
-			s->len = (uint64_t)(fv->ranges[n].start - addr);
+		if (n < fv->nr && vmm_flatview_range(fv, n)->start - addr < left)
+			s->len = (uint64_t)(vmm_flatview_range(fv, n)->start - addr);
 		return 0;
 	}
-	fr = &fv->ranges[i];
+	fr = vmm_flatview_range(fv, i);
 	end = fr->start + fr->size;
 	s->len = end - addr < left ? (uint64_t)(end - addr) : left;
 	if (!range_is_data(fr)) {
@@ -158,9 +158,9 @@ static void view_of_fv(struct mfs_view *v, struct vmm_flatview *fv, uint64_t bas
 /* The end of the last range: an address space's file is as long as what is mapped. */
 static uint64_t fv_extent(const struct vmm_flatview *fv)
 {
-	if (!fv->nr)
-		return 0;
-	return clamp_size(fv->ranges[fv->nr - 1].start + fv->ranges[fv->nr - 1].size);
+	const struct vmm_flat_range *last = fv->nr ? vmm_flatview_range(fv, fv->nr - 1) : NULL;
+
+	return last ? clamp_size(last->start + last->size) : 0;
 }
 
 int mfs_ram_as(struct mfs *fs, const char *key, struct mfs_view *v)

@@ -138,7 +138,7 @@ static int as_rw(struct vmm_as *as, uint64_t addr, uint8_t *buf, size_t len, boo
 		r = -EINVAL;
 	while (!r && len) {
 		size_t i = vmm_flatview_lower_bound(fv, a);
-		const struct vmm_flat_range *fr = i < fv->nr ? &fv->ranges[i] : NULL;
+		const struct vmm_flat_range *fr = i < fv->nr ? vmm_flatview_range(fv, i) : NULL;
 		vmm_u128 end = a + len;
 		size_t n;
 
@@ -196,7 +196,7 @@ int vmm_as_translate(struct vmm_as *as, uint64_t addr, struct vmm_xlate *out)
 {
 	struct vmm_flatview *fv = vmm_as_get_flatview(as);
 	size_t i = vmm_flatview_lower_bound(fv, addr);
-	const struct vmm_flat_range *fr = i < fv->nr ? &fv->ranges[i] : NULL;
+	const struct vmm_flat_range *fr = i < fv->nr ? vmm_flatview_range(fv, i) : NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (!fr || fr->start > addr) {

@@ -393,3 +393,24 @@ size_t vmm_flatview_lower_bound(const struct vmm_flatview *fv, vmm_u128 addr)
 	}
 	return lo;
 }
+
+const struct vmm_flat_range *vmm_flatview_range(const struct vmm_flatview *fv, size_t i)
+{
+	return &fv->ranges[i];
+}
+
+void vmm_fv_iter_init(struct vmm_fv_iter *it, const struct vmm_flatview *fv, size_t i)
+{
+	it->fv = fv;
+	it->i = i;
+	it->c = 0;
+	it->k = i;
+}
+
+const struct vmm_flat_range *vmm_fv_iter_next(struct vmm_fv_iter *it)
+{
+	if (it->i >= it->fv->nr)
+		return NULL;
+	it->k++;
+	return &it->fv->ranges[it->i++];
+}

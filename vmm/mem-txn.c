@@ -433,31 +433,30 @@ static int update_pass(struct commit_ctx *c, struct vmm_as *as, const struct vmm
 		       const struct vmm_flatview *n, const struct mem_span *sp, bool adding)
 {
 	const struct vmm_flat_range *fo, *fn;
+	struct vmm_fv_iter io, in;
 	struct vmm_section s;
-	size_t io = sp->o0, in = sp->n0;
 	int r = 0;
 
-	while (!r && (io < sp->o1 || in < sp->n1)) {
-		fo = io < sp->o1 ? &o->ranges[io] : NULL;
-		fn = in < sp->n1 ? &n->ranges[in] : NULL;
-		if (fo && (!fn || fo->start < fn->start ||
-			   (fo->start == fn->start && !fr_equal(fo, fn)))) {
-			section_of(&s, as, fo);
-			if (!adding)
-				r = call_del(c, &s);
-			io++;
-		} else if (fo && fn && fr_equal(fo, fn)) {
-			section_of(&s, as, fn);
-			if (adding)
-				r = call_nop(c, &s, fo->dirty_log_mask);
-			io++;
-			in++;
-		} else {
-			section_of(&s, as, fn);
-			if (adding)
-				r = call_add(c, &s);
-			in++;
-		}
+	vmm_fv_iter_init(&io, o, sp->o0);
+	vmm_fv_iter_init(&in, n, sp->n0);
+	fo = sp->o0 < sp->o1 ? vmm_fv_iter_next(&io) : NULL;
+	fn = sp->n0 < sp->n1 ? vmm_fv_iter_next(&in) : NULL;
+	while (!r && (fo || fn)) {
+		bool del = fo && (!fn || fo->start < fn->start ||
+				  (fo->start == fn->start && !fr_equal(fo, fn)));
+		bool same = !del && fo && fn && fr_equal(fo, fn);
+
+		section_of(&s, as, del ? fo : fn);
+		if (del && !adding)
+			r = call_del(c, &s);
+		else if (same && adding)
+			r = call_nop(c, &s, fo->dirty_log_mask);
+		else if (!del && !same && adding)
+			r = call_add(c, &s);
+		if (del || same)
+			fo = io.i < sp->o1 ? vmm_fv_iter_next(&io) : NULL;
+		if (!del)
+			fn = in.i < sp->n1 ? vmm_fv_iter_next(&in) : NULL;
 	}
 	return r;
 }
@@ -649,17 +648,17 @@ int vmm_memory_commit(struct vmm_memory *m, struct vmm_err *err)
 
 static int replay(struct vmm_listener *l, struct vmm_memory *m, bool adding)
 {
+	const struct vmm_flat_range *fr;
 	struct vmm_section s;
+	struct vmm_fv_iter it;
 	struct vmm_as *as;
-	size_t i;
 	int r = 0;
 
 	for (as = m->as_head; as && !r; as = as->next) {
 		if (!listens(l, as))
 			continue;
-		for (i = 0; i < as->current->nr && !r; i++) {
-			const struct vmm_flat_range *fr = &as->current->ranges[i];
-
+		vmm_fv_iter_init(&it, as->current, 0);
+		while (!r && (fr = vmm_fv_iter_next(&it)) != NULL) {
 			section_of(&s, as, fr);
 			if (adding) {
 				r = l->region_add ? l->region_add(l, &s) : 0;

@@ -222,14 +222,14 @@ static void band_hole(struct band *b, vmm_u128 start, vmm_u128 end)
 static struct band *make_bands(struct vmm_flatview *fv, vmm_u128 extent, size_t *nr)
 {
 	struct band *bands = calloc(2 * fv->nr + 1, sizeof(*bands));
+	const struct vmm_flat_range *fr;
+	struct vmm_fv_iter it;
 	vmm_u128 at = 0;
 	size_t n = 0;
 
 	if (!bands)
 		return NULL;
-	for (size_t i = 0; i < fv->nr; i++) {
-		const struct vmm_flat_range *fr = &fv->ranges[i];
-
+	vmm_flatview_for_each(fr, it, fv) {
 		if (fr->start > at)
 			band_hole(&bands[n++], at, fr->start);
 		band_for_range(&bands[n++], fv, fr);
@@ -359,6 +359,7 @@ int vmm_plot_svg(struct vmm_memory *m, const char *as_name, struct vmm_buf *out,
 		 struct vmm_err *err)
 {
 	struct vmm_as *as = pick_as(m, as_name);
+	const struct vmm_flat_range *last;
 	struct vmm_flatview *fv;
 	struct band *bands;
 	vmm_u128 extent;
@@ -374,8 +375,9 @@ int vmm_plot_svg(struct vmm_memory *m, const char *as_name, struct vmm_buf *out,
 		return vmm_err_set(err, -errno, "address space '%s' has no flat view", as->name);
 	/* The map spans the address space's root region, or the ranges if they go further. */
 	extent = as->root ? as->root->size : 0;
-	if (fv->nr && fv->ranges[fv->nr - 1].start + fv->ranges[fv->nr - 1].size > extent)
-		extent = fv->ranges[fv->nr - 1].start + fv->ranges[fv->nr - 1].size;
+	last = fv->nr ? vmm_flatview_range(fv, fv->nr - 1) : NULL;
+	if (last && last->start + last->size > extent)
+		extent = last->start + last->size;
 	bands = make_bands(fv, extent, &nr);
 	if (!bands) {
 		vmm_flatview_unref(fv);

@@ -46,7 +46,9 @@ static void fv_print_block(unsigned num, const struct vmm_fvgroup *v, size_t n,
 			   struct vmm_slotidx *slots, struct vmm_buf *out)
 {
 	const struct vmm_flatview *fv = v[0].fv;
+	const struct vmm_flat_range *fr;
 	struct vmm_slotidx *kvm = NULL;
+	struct vmm_fv_iter it;
 	size_t i;
 
 	vmm_buf_printf(out, "FlatView #%u\n", num);
@@ -69,8 +71,8 @@ static void fv_print_block(unsigned num, const struct vmm_fvgroup *v, size_t n,
 	}
 	if (kvm)
 		vmm_slotidx_rewind(kvm);
-	for (i = 0; i < fv->nr; i++)
-		fv_print_range(&fv->ranges[i], kvm, out);
+	vmm_flatview_for_each(fr, it, fv)
+		fv_print_range(fr, kvm, out);
 	vmm_buf_puts(out, "\n");
 }
 

@@ -216,7 +216,9 @@ static void json_flatview(const struct vmm_fvgroup *v, size_t n, struct vmm_slot
 			  struct vmm_buf *out)
 {
 	const struct vmm_flatview *fv = v[0].fv;
+	const struct vmm_flat_range *fr;
 	struct vmm_slotidx *kvm = NULL;
+	struct vmm_fv_iter it;
 	const char *sep = "";
 	size_t i;
 
@@ -233,9 +235,9 @@ static void json_flatview(const struct vmm_fvgroup *v, size_t n, struct vmm_slot
 	vmm_buf_puts(out, "], \"ranges\": [");
 	sep = "\n";
 	vmm_slotidx_rewind(slots);
-	for (i = 0; i < fv->nr; i++) {
+	vmm_flatview_for_each(fr, it, fv) {
 		vmm_buf_puts(out, sep);
-		json_range(&fv->ranges[i], kvm, out);
+		json_range(fr, kvm, out);
 		sep = ",\n";
 	}
 	vmm_buf_puts(out, fv->nr ? "\n      ]}" : "]}");

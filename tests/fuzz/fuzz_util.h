@@ -144,7 +144,7 @@ static inline void fuzz_check_flatviews(struct vmm_memory *m)
 
 		FUZZ_CHECK(fv, "address space %s has no flat view", as->name);
 		for (size_t i = 0; i < fv->nr; i++) {
-			const struct vmm_flat_range *r = &fv->ranges[i];
+			const struct vmm_flat_range *r = vmm_flatview_range(fv, i);
 
 			FUZZ_CHECK(r->size > 0, "%s: range %zu is empty", as->name, i);
 			FUZZ_CHECK(r->start >= end, "%s: range %zu overlaps or is unsorted",
@@ -216,7 +216,7 @@ static inline void fuzz_check_memslots(struct fuzz_env *e)
 	act = calloc(nact + 1, sizeof(*act));
 	FUZZ_CHECK(exp && act, "out of memory");
 	for (size_t k = 0; fv && k < fv->nr; k++)
-		nexp += fuzz_expected_slot(&fv->ranges[k], &exp[nexp]);
+		nexp += fuzz_expected_slot(vmm_flatview_range(fv, k), &exp[nexp]);
 	while ((ms = vmm_accel_memslot_next(e->accel, &it))) {
 		FUZZ_CHECK(i < nact, "more slots than vmm_accel_memslot_count says");
 		FUZZ_CHECK(ms->as_id == 0, "slot %u in address space %u", ms->slot, ms->as_id);

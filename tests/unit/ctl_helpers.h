@@ -53,12 +53,12 @@ static char *snapshot(struct vmm_memory *m)
 			       fv && fv->root ? fv->root->id : "-");
 		for (size_t i = 0; fv && i < fv->nr; i++)
 			vmm_buf_printf(&b, "  %llx+%llx %s @%llx ro%d nv%d romd%d log%d\n",
-				       (unsigned long long)fv->ranges[i].start,
-				       (unsigned long long)fv->ranges[i].size,
-				       fv->ranges[i].mr->id,
-				       (unsigned long long)fv->ranges[i].offset_in_region,
-				       fv->ranges[i].readonly, fv->ranges[i].nonvolatile,
-				       fv->ranges[i].romd_mode, fv->ranges[i].dirty_log_mask);
+				       (unsigned long long)vmm_flatview_range(fv, i)->start,
+				       (unsigned long long)vmm_flatview_range(fv, i)->size,
+				       vmm_flatview_range(fv, i)->mr->id,
+				       (unsigned long long)vmm_flatview_range(fv, i)->offset_in_region,
+				       vmm_flatview_range(fv, i)->readonly, vmm_flatview_range(fv, i)->nonvolatile,
+				       vmm_flatview_range(fv, i)->romd_mode, vmm_flatview_range(fv, i)->dirty_log_mask);
 		if (fv)
 			vmm_flatview_unref(fv);
 	}

@@ -16,8 +16,8 @@ static char *flat(struct vmm_memory *m)
 
 	vmm_buf_init(&b);
 	for (size_t i = 0; fv && i < fv->nr; i++)
-		vmm_buf_printf(&b, "%llx+%llx %s\n", (unsigned long long)fv->ranges[i].start,
-			       (unsigned long long)fv->ranges[i].size, fv->ranges[i].mr->id);
+		vmm_buf_printf(&b, "%llx+%llx %s\n", (unsigned long long)vmm_flatview_range(fv, i)->start,
+			       (unsigned long long)vmm_flatview_range(fv, i)->size, vmm_flatview_range(fv, i)->mr->id);
 	if (fv)
 		vmm_flatview_unref(fv);
 	return vmm_buf_steal(&b, NULL);

@@ -227,9 +227,9 @@ static void show_views(const struct vmm_flatview *fv, size_t n)
 {
 	for (size_t i = 0; i < fv->nr; i++)
 		diag("  model %2zu: %016" PRIx64 "+%" PRIx64 " %s @%" PRIx64 " ro=%d nv=%d", i,
-		     (uint64_t)fv->ranges[i].start, (uint64_t)fv->ranges[i].size,
-		     fv->ranges[i].mr->id, (uint64_t)fv->ranges[i].offset_in_region,
-		     fv->ranges[i].readonly, fv->ranges[i].nonvolatile);
+		     (uint64_t)vmm_flatview_range(fv, i)->start, (uint64_t)vmm_flatview_range(fv, i)->size,
+		     vmm_flatview_range(fv, i)->mr->id, (uint64_t)vmm_flatview_range(fv, i)->offset_in_region,
+		     vmm_flatview_range(fv, i)->readonly, vmm_flatview_range(fv, i)->nonvolatile);
 	for (size_t i = 0; i < n; i++)
 		diag("  naive %2zu: %016" PRIx64 "+%" PRIx64 " %s @%" PRIx64 " ro=%d nv=%d", i,
 		     (uint64_t)nranges[i].start, (uint64_t)nranges[i].size, nranges[i].h.mr->id,
@@ -254,7 +254,7 @@ static bool compare_all(struct vmm_memory *m, const char *script)
 		bool same = fv && fv->root == root && fv->nr == n;
 
 		for (size_t i = 0; same && i < n; i++)
-			same = range_equal(&fv->ranges[i], &nranges[i]);
+			same = range_equal(vmm_flatview_range(fv, i), &nranges[i]);
 		checks++;
 		ranges_total += n;
 		if (!same) {
@@ -285,7 +285,7 @@ static void views_text(struct vmm_memory *m, struct vmm_buf *b)
 
 		vmm_buf_printf(b, "%s:%s\n", as->name, fv && fv->root ? fv->root->id : "-");
 		for (size_t i = 0; fv && i < fv->nr; i++) {
-			const struct vmm_flat_range *r = &fv->ranges[i];
+			const struct vmm_flat_range *r = vmm_flatview_range(fv, i);
 
 			vmm_buf_printf(b, " %" PRIx64 "+%" PRIx64 " %s@%" PRIx64 " %d%d%d%d\n",
 				       (uint64_t)r->start, (uint64_t)r->size, r->mr->id,
@@ -407,7 +407,7 @@ static bool shadow_matches(struct shadow *sh, struct vmm_memory *m)
 	fv = vmm_as_get_flatview(as);
 	same = !sh->broken && fv->nr == sh->n;
 	for (size_t i = 0; same && i < fv->nr; i++) {
-		const struct vmm_flat_range *r = &fv->ranges[i];
+		const struct vmm_flat_range *r = vmm_flatview_range(fv, i);
 		struct vmm_section s = { .mr = r->mr, .offset_within_as = r->start, .size = r->size,
 					 .offset_within_region = r->offset_in_region,
 					 .readonly = r->readonly, .nonvolatile = r->nonvolatile,

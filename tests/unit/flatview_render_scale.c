@@ -53,8 +53,8 @@ int main(void)
 
 	fv = vmm_as_get_flatview(as);
 	is(fv->nr, 2 * N, "100k regions + 100k background gaps");
-	ok(fv->nr == 2 * N && fv->ranges[1].mr == vmm_mr_find(m, "bg") &&
-	   fv->ranges[1].offset_in_region == 0x1000 && fv->ranges[2 * N - 2].start ==
+	ok(fv->nr == 2 * N && vmm_flatview_range(fv, 1)->mr == vmm_mr_find(m, "bg") &&
+	   vmm_flatview_range(fv, 1)->offset_in_region == 0x1000 && vmm_flatview_range(fv, 2 * N - 2)->start ==
 	   (vmm_u128)(N - 1) * 0x2000, "ranges in order with the right offsets");
 	vmm_flatview_unref(fv);
 
@@ -81,7 +81,7 @@ int main(void)
 	is(fails, 0, "moved under dev");
 	/* 99999 enabled children, 99999 gaps (r500 is disabled: its slot joins two gaps), bg */
 	is(fv->nr, 2 * N - 1, "dev fills its children's gaps");
-	ok(fv->ranges[fv->nr - 1].mr == dev && fv->ranges[0].mr == vmm_mr_find(m, "bg"),
+	ok(vmm_flatview_range(fv, fv->nr - 1)->mr == dev && vmm_flatview_range(fv, 0)->mr == vmm_mr_find(m, "bg"),
 	   "bg first, dev last");
 	vmm_flatview_unref(fv);
 	vmm_memory_free(m);

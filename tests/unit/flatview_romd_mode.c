@@ -34,12 +34,12 @@ int main(void)
 	vmm_buf_reset(&log);
 
 	fv = vmm_as_get_flatview(as);
-	ok(fv->nr == 2 && fv->ranges[0].romd_mode && fv->ranges[1].romd_mode, "ranges in romd mode");
+	ok(fv->nr == 2 && vmm_flatview_range(fv, 0)->romd_mode && vmm_flatview_range(fv, 1)->romd_mode, "ranges in romd mode");
 	vmm_flatview_unref(fv);
 
 	is(vmm_mr_set_romd(fl, false, &err), 0, "leave romd mode");
 	fv = vmm_as_get_flatview(as);
-	ok(fv->nr == 2 && !fv->ranges[0].romd_mode && !fv->ranges[1].romd_mode,
+	ok(fv->nr == 2 && !vmm_flatview_range(fv, 0)->romd_mode && !vmm_flatview_range(fv, 1)->romd_mode,
 	   "ranges follow the region");
 	vmm_flatview_unref(fv);
 	is_str(log.data, "K begin\nK del flash 10000-11fff\nK del flash 20000-20fff\n"

@@ -64,7 +64,7 @@ int main(void)
 	f6 = vmm_as_get_flatview(a6);
 	ok(f1 == f2 && f2 == f3, "a1, a2, a3 share one flat view");
 	ok(f1->root == r, "its root is r");
-	ok(f4 != f1 && f4->root == part && f4->nr == 1 && f4->ranges[0].offset_in_region == 0x1000,
+	ok(f4 != f1 && f4->root == part && f4->nr == 1 && vmm_flatview_range(f4, 0)->offset_in_region == 0x1000,
 	   "the partial alias has its own view");
 	ok(f5->root == NULL && f5->nr == 0, "no root: empty view");
 	ok(f6 != f1 && f6->root == two && f6->nr == 2, "two children: own view");
@@ -84,7 +84,7 @@ int main(void)
 
 	is(vmm_mr_set_readonly(w, true, &err), 0, "readonly on the looked-through container");
 	f2 = vmm_as_get_flatview(a3);
-	ok(f2->root == r && !f2->ranges[0].readonly,
+	ok(f2->root == r && !vmm_flatview_range(f2, 0)->readonly,
 	   "as in QEMU, a skipped root's readonly flag is not applied");
 	vmm_flatview_unref(f2);
 	vmm_memory_free(m);

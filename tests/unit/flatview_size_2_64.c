@@ -18,7 +18,7 @@ int main(void)
 
 	do_map(big, root, 0, 0);
 	fv = vmm_flatview_render(root);
-	ok(fv && fv->nr == 1 && fv->ranges[0].start == 0 && fv->ranges[0].size == VMM_U64_LIMIT,
+	ok(fv && fv->nr == 1 && vmm_flatview_range(fv, 0)->start == 0 && vmm_flatview_range(fv, 0)->size == VMM_U64_LIMIT,
 	   "one range of exactly 2^64 bytes");
 	vmm_flatview_unref(fv);
 

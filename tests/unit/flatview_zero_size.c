@@ -30,7 +30,7 @@ int main(void)
 
 	fv = vmm_flatview_render(sys);
 	for (i = 0; fv && i < fv->nr; i++)
-		empty += fv->ranges[i].size == 0;
+		empty += vmm_flatview_range(fv, i)->size == 0;
 	is(empty, 0, "no zero-size ranges");
 	vmm_flatview_unref(fv);
 	vmm_memory_free(m);

@@ -23,10 +23,10 @@ static void *reader(void *arg)
 		size_t i;
 
 		for (i = 0; i < fv->nr; i++) {
-			const struct vmm_flat_range *r = &fv->ranges[i];
+			const struct vmm_flat_range *r = vmm_flatview_range(fv, i);
 
 			if (vmm_flatview_lookup(fv, r->start) != (ssize_t)i || !r->mr->id[0] ||
-			    (i && fv->ranges[i - 1].start + fv->ranges[i - 1].size > r->start))
+			    (i && vmm_flatview_range(fv, i - 1)->start + vmm_flatview_range(fv, i - 1)->size > r->start))
 				atomic_fetch_add(&bad, 1);
 		}
 		atomic_fetch_add(&seen, 1);

@@ -75,7 +75,7 @@ static inline char *fv_text(const struct vmm_flatview *fv)
 
 	vmm_buf_init(&b);
 	for (i = 0; i < fv->nr; i++) {
-		const struct vmm_flat_range *r = &fv->ranges[i];
+		const struct vmm_flat_range *r = vmm_flatview_range(fv, i);
 
 		vmm_buf_printf(&b, "%llx-%llx %s", (unsigned long long)r->start,
 			       (unsigned long long)(r->start + r->size - 1), r->mr->id);

@@ -341,7 +341,7 @@ static struct vmm_accel *kvm_slots(struct vmm_memory *m)
 	size_t i;
 
 	for (i = 0; a && fv && i < fv->nr; i++) {
-		const struct vmm_flat_range *r = &fv->ranges[i];
+		const struct vmm_flat_range *r = vmm_flatview_range(fv, i);
 		uint64_t start = ((uint64_t)r->start + 4095) & ~4095ull;
 		uint64_t end = (uint64_t)(r->start + r->size) & ~4095ull;
 		uint64_t off = (uint64_t)r->offset_in_region + (start - (uint64_t)r->start);

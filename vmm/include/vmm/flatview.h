@@ -53,6 +53,39 @@ struct vmm_flatview *vmm_as_get_flatview(struct vmm_as *as);
 void vmm_flatview_ref(struct vmm_flatview *fv);
 void vmm_flatview_unref(struct vmm_flatview *fv);
 
+/**
+ * vmm_flatview_range() - range @i of @fv (0 <= @i < fv->nr)
+ * @fv: a view the caller holds a reference on
+ * @i: index in address order
+ *
+ * The pointer stays valid while the view is held. O(log n); walk a whole
+ * view with vmm_flatview_for_each() instead.
+ *
+ * Return: the range (never NULL for a valid index).
+ */
+const struct vmm_flat_range *vmm_flatview_range(const struct vmm_flatview *fv, size_t i);
+
+/**
+ * struct vmm_fv_iter - cursor for walking a flat view in address order
+ * @fv: the view
+ * @i: index of the range the next vmm_fv_iter_next() returns
+ * @c, @k: representation-private position of @i
+ */
+struct vmm_fv_iter {
+	const struct vmm_flatview *fv;
+	size_t i;
+	size_t c, k;
+};
+
+/* Position @it before range @i of @fv (@i may be fv->nr: at the end). */
+void vmm_fv_iter_init(struct vmm_fv_iter *it, const struct vmm_flatview *fv, size_t i);
+/* The range at @it (then advance), or NULL at the end. O(1). */
+const struct vmm_flat_range *vmm_fv_iter_next(struct vmm_fv_iter *it);
+
+/* for (each range @fr of @fv in address order), using caller-declared iterator @it. */
+#define vmm_flatview_for_each(fr, it, fv)					\
+	for (vmm_fv_iter_init(&(it), (fv), 0); ((fr) = vmm_fv_iter_next(&(it))) != NULL;)
+
 /* Index of the range containing @addr, or -1 (binary search). */
 ssize_t vmm_flatview_lookup(const struct vmm_flatview *fv, vmm_u128 addr);
 /* Index of the first range ending after @addr (for SEEK_DATA), or fv->nr. */
