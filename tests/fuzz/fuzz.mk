@@ -8,7 +8,8 @@
 #   make fuzz                    build every harness
 #   make fuzz-long [FUZZ_TIME=S] run each harness S seconds (default 300) on
 #                                a working corpus seeded from tests/fuzz/corpus,
-#                                niced, one job; crashes land in $(FUZZ_BUILD)/artifacts
+#                                niced, one job; a finding stops only its own
+#                                target; crash inputs land in $(FUZZ_BUILD)/artifacts
 #   tests/fuzz/fuzz_short.t      (part of make check) a short run of each
 
 FUZZ_CC		?= clang
@@ -54,14 +55,15 @@ $(FUZZ_BUILD)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(FW_OBJS) | fuzz-check
 # Each harness in turn on a working copy of its seeds (the committed corpus is
 # never written); new crash inputs go to $(FUZZ_BUILD)/artifacts/TARGET/.
 fuzz-long: fuzz
-	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
+	$(Q)fail=; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
 	  echo "== $$t, $(FUZZ_TIME) s"; \
 	  nice -n 10 $(FUZZ_BUILD)/tests/fuzz/$$t -max_total_time=$(FUZZ_TIME) \
 	    -max_len=8192 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
 	    $$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) \
-	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
-	done
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t || fail="$$fail $$t"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz-long: findings in:$$fail" >&2; exit 1; fi
 
 -include $(wildcard $(FUZZ_BUILD)/vmm/*.d $(FUZZ_BUILD)/tests/fuzz/*.d)
