@@ -29,6 +29,13 @@
 
 #define FUZZ_PAGE 4096ull
 
+/* Range @i of a flat view, whether the view exposes an array or an accessor. */
+#ifdef vmm_flatview_for_each
+#define FUZZ_FV_RANGE(fv, i) vmm_flatview_range((fv), (i))
+#else
+#define FUZZ_FV_RANGE(fv, i) ((const struct vmm_flat_range *)&(fv)->ranges[(i)])
+#endif
+
 #define FUZZ_CHECK(cond, ...) do { \
 	if (!(cond)) { \
 		fprintf(stderr, "fuzz invariant broken at %s:%d: ", __FILE__, __LINE__); \
