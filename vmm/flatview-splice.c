@@ -3,7 +3,8 @@
  * Incremental flat views. A commit that touched only some address windows
  * re-renders each window with the window as the clip (which yields the full
  * rendering cut to the window), and builds the new view from the old one:
- * ranges outside the windows are copied in bulk, ranges straddling a window
+ * the chunks of ranges away from the windows are shared (flatview-store.c),
+ * the chunks around each window are rebuilt - old ranges straddling a window
  * edge are cut, and flatview_simplify's merge is applied only where the
  * pieces meet (everything else was already simplified). The result equals a
  * full render, because a simplified view is the unique maximal merge of the
@@ -18,21 +19,72 @@
 
 #include "memory-internal.h"
 
+/* A growable run of ranges, merged at the tail as flatview_simplify does. */
+struct rbuf {
+	struct vmm_flat_range *v;
+	size_t n, cap;
+	int err;
+};
+
+static bool rb_room(struct rbuf *b, size_t more)
+{
+	if (b->n + more > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		struct vmm_flat_range *v;
+
+		while (cap < b->n + more)
+			cap *= 2;
+		v = realloc(b->v, cap * sizeof(*v));
+		if (!v) {
+			b->err = -ENOMEM;
+			return false;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	return true;
+}
+
+static void rb_merge(struct rbuf *b, const struct vmm_flat_range *r)
+{
+	if (b->n && mem_fr_can_merge(&b->v[b->n - 1], r))
+		b->v[b->n - 1].size += r->size;
+	else if (rb_room(b, 1))
+		b->v[b->n++] = *r;
+}
+
+/* Append ranges already simplified among themselves (and against the tail). */
+static void rb_append(struct rbuf *b, const struct vmm_flat_range *r, size_t n)
+{
+	if (n && rb_room(b, n)) {
+		memcpy(&b->v[b->n], r, n * sizeof(*r));
+		b->n += n;
+	}
+}
+
+/* Splices the windows of one group into the group's old ranges @in. */
 struct builder {
-	struct vmm_flatview *fv;
-	const struct vmm_flatview *old;
+	struct rbuf *out;
+	const struct vmm_flat_range *in;
+	size_t nin;
 	size_t pos;	/* first old range ending after @at */
 	vmm_u128 at;	/* old content below this was copied or replaced */
 };
 
-static void push_merge(struct builder *b, const struct vmm_flat_range *r)
+/* First range of @v[0..n) ending after @addr. */
+static size_t arr_lower_bound(const struct vmm_flat_range *v, size_t n, vmm_u128 addr)
 {
-	struct vmm_flatview *fv = b->fv;
+	size_t lo = 0, hi = n;
 
-	if (fv->nr && mem_fr_can_merge(&fv->ranges[fv->nr - 1], r))
-		fv->ranges[fv->nr - 1].size += r->size;
-	else
-		fv->ranges[fv->nr++] = *r;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].start + v[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* The part of @r at or above @from (which lies inside it). */
@@ -51,105 +103,235 @@ static struct vmm_flat_range cut_front(const struct vmm_flat_range *r, vmm_u128 
 /* Copy the old content of [b->at, limit). */
 static void copy_until(struct builder *b, vmm_u128 limit)
 {
-	const struct vmm_flatview *o = b->old;
-	size_t i = b->pos, j = vmm_flatview_lower_bound(o, limit);
+	size_t i = b->pos, j = arr_lower_bound(b->in, b->nin, limit);
 	struct vmm_flat_range p;
 
-	if (i < o->nr && o->ranges[i].start < limit) {
-		p = cut_front(&o->ranges[i], b->at);
+	if (i < b->nin && b->in[i].start < limit) {
+		p = cut_front(&b->in[i], b->at);
 		if (p.start + p.size > limit)
 			p.size = limit - p.start;
-		push_merge(b, &p);
+		rb_merge(b->out, &p);
 		i++;
 	}
 	/* whole old ranges, already simplified among themselves */
 	if (j > i) {
-		memcpy(&b->fv->ranges[b->fv->nr], &o->ranges[i], (j - i) * sizeof(o->ranges[0]));
-		b->fv->nr += j - i;
+		rb_append(b->out, &b->in[i], j - i);
 		i = j;
 	}
-	if (i == j && j < o->nr && o->ranges[j].start < limit) {
-		p = o->ranges[j];
+	if (i == j && j < b->nin && b->in[j].start < limit) {
+		p = b->in[j];
 		p.size = limit - p.start;
-		push_merge(b, &p);
+		rb_merge(b->out, &p);
 	}
 	b->at = limit;
 	b->pos = j;
+}
+
+/* The re-rendered content of one window. */
+struct part {
+	struct vmm_flat_range *v;
+	size_t n;
+};
+
+/*
+ * A run of old chunks [c0, c1) to rebuild, with the windows [w0, w1) inside
+ * it. It reaches one range beyond each window on both sides (or the view's
+ * end), so every merge with new content happens inside it, and ranges on its
+ * edges are old, unchanged and unmergeable with their outside neighbours.
+ */
+struct group {
+	size_t c0, c1, w0, w1;
+};
+
+/* First range of @v starting at or after @a. */
+static size_t first_from(const struct vmm_flatview *v, vmm_u128 a)
+{
+	size_t i = vmm_flatview_lower_bound(v, a);
+
+	if (i < v->nr && vmm_flatview_range(v, i)->start < a)
+		i++;
+	return i;
+}
+
+static size_t plan_groups(const struct vmm_flatview *old, const struct mem_win *w, size_t nw,
+			  struct group *g)
+{
+	size_t k = 0;
+
+	if (!old->nslots) {
+		g[0] = (struct group){ 0, 0, 0, nw };
+		return 1;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		size_t a = vmm_flatview_lower_bound(old, w[i].lo), b = first_from(old, w[i].hi);
+		size_t c0 = mem_fv_chunk_of(old, a ? a - 1 : 0);
+		size_t c1 = mem_fv_chunk_of(old, b < old->nr ? b : old->nr - 1) + 1;
+
+		if (k && c0 <= g[k - 1].c1) {	/* overlapping or adjacent: one run */
+			g[k - 1].c1 = c1 > g[k - 1].c1 ? c1 : g[k - 1].c1;
+			g[k - 1].w1 = i + 1;
+		} else {
+			g[k++] = (struct group){ c0, c1, i, i + 1 };
+		}
+	}
+	return k;
+}
+
+/* The new ranges of group @g into @out, using @in as scratch for its old ones. */
+static int build_group(const struct vmm_flatview *old, const struct group *g,
+		       const struct mem_win *w, const struct part *part, struct rbuf *in,
+		       struct rbuf *out)
+{
+	struct builder b = { .out = out };
+	size_t s, i;
+
+	in->n = 0;
+	out->n = 0;
+	for (s = g->c0; s < g->c1; s++)
+		rb_append(in, old->slots[s].chunk->r, old->slots[s].chunk->nr);
+	b.in = in->v;
+	b.nin = in->n;
+	for (i = g->w0; i < g->w1 && !in->err; i++) {
+		copy_until(&b, w[i].lo);
+		for (size_t k = 0; k < part[i].n; k++)
+			rb_merge(out, &part[i].v[k]);
+		b.at = w[i].hi;
+		b.pos = arr_lower_bound(b.in, b.nin, w[i].hi);
+	}
+	copy_until(&b, VMM_U64_LIMIT);
+	return in->err ? in->err : out->err;
+}
+
+/*
+ * Rebuild group @gi, absorbing an untouched neighbour chunk while the result
+ * is smaller than FV_CHUNK_MIN, so chunk sizes stay bounded below too.
+ */
+static int build_balanced(const struct vmm_flatview *old, struct group *g, size_t gi,
+			  size_t ng, size_t done, const struct mem_win *w,
+			  const struct part *part, struct rbuf *in, struct rbuf *out)
+{
+	int r = build_group(old, &g[gi], w, part, in, out);
+
+	while (!r && out->n < FV_CHUNK_MIN) {
+		if (g[gi].c0 > done)
+			g[gi].c0--;
+		else if (g[gi].c1 < old->nslots && (gi + 1 == ng || g[gi].c1 < g[gi + 1].c0))
+			g[gi].c1++;
+		else
+			break;
+		r = build_group(old, &g[gi], w, part, in, out);
+	}
+	return r;
+}
+
+/* Append @old's chunks [from, to) to @fv, borrowed (no reference taken yet). */
+static int push_shared(struct vmm_flatview *fv, size_t *cap, const struct vmm_flatview *old,
+		       size_t from, size_t to)
+{
+	size_t n = to - from, s;
+
+	if (!n)
+		return 0;
+	if (fv->nslots + n > *cap) {
+		size_t nc = (fv->nslots + n) * 2;
+		struct vmm_fv_slot *v = realloc(fv->slots, nc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		fv->slots = v;
+		*cap = nc;
+	}
+	memcpy(&fv->slots[fv->nslots], &old->slots[from], n * sizeof(old->slots[0]));
+	for (s = fv->nslots; s < fv->nslots + n; s++) {
+		fv->slots[s].first = fv->nr;
+		fv->nr += fv->slots[s].chunk->nr;
+	}
+	fv->nslots += n;
+	return 0;
+}
+
+static int render_parts(const struct vmm_flatview *old, const struct mem_win *w, size_t nw,
+			struct part *part)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (mem_render_ranges(old->root, w[i].lo, w[i].hi, &part[i].v, &part[i].n))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Build @fv from @old and the groups; @fv->pending records what it owns. */
+static int assemble(struct vmm_flatview *fv, const struct vmm_flatview *old, struct group *g,
+		    size_t ng, const struct mem_win *w, const struct part *part)
+{
+	struct rbuf in = { 0 }, out = { 0 };
+	struct mem_fv_pending *p = fv->pending;
+	size_t cap = 0, done = 0, gi;
+	int r = 0;
+
+	for (gi = 0; gi < ng && !r; gi++) {
+		struct mem_fv_group *pg = &p->g[gi];
+
+		r = build_balanced(old, g, gi, ng, done, w, part, &in, &out);
+		if (!r)
+			r = push_shared(fv, &cap, old, done, g[gi].c0);
+		if (r)
+			break;
+		pg->oc0 = g[gi].c0;
+		pg->oc1 = g[gi].c1;
+		pg->nc0 = fv->nslots;
+		r = mem_fv_push_ranges(fv, &cap, out.v, out.n);
+		pg->nc1 = fv->nslots;
+		p->n = gi + 1;
+		done = g[gi].c1;
+	}
+	if (!r)
+		r = push_shared(fv, &cap, old, done, old->nslots);
+	free(in.v);
+	free(out.v);
+	return r;
 }
 
 /**
  * mem_flatview_splice() - the view @old with windows @w re-rendered
  * @old: the current view (root already checked to be unchanged)
  * @w: sorted, disjoint windows
- * @nw: how many
+ * @nw: how many (at least one)
  *
- * The ranges hold no region references yet: those inside the spans are
- * taken by mem_plan_incremental(), those outside are borrowed from @old until
- * the commit settles them (mem_flatview_settle()).
+ * Copies @old's chunk table and rebuilds only the chunks around the windows.
+ * The copied chunks are borrowed from @old (no reference taken) until the
+ * commit settles them with mem_flatview_settle(), or the view is dropped with
+ * mem_flatview_discard(); the rebuilt chunks are the view's own.
  *
  * Return: a new view with one reference (id 0), or NULL with errno set.
  */
 struct vmm_flatview *mem_flatview_splice(const struct vmm_flatview *old,
 					 const struct mem_win *w, size_t nw)
 {
-	struct vmm_flatview **part = calloc(nw ? nw : 1, sizeof(*part));
-	struct builder b = { .old = old };
-	size_t i, cap = old->nr + 2 * nw + 1;
-	int r = 0;
+	struct part *part = calloc(nw, sizeof(*part));
+	struct group *g = malloc(nw * sizeof(*g));
+	struct vmm_flatview *fv = mem_flatview_alloc(old->root);
+	size_t ng = 0, i;
+	int r = -ENOMEM;
 
-	b.fv = calloc(1, sizeof(*b.fv));
-	if (!part || !b.fv)
-		r = -ENOMEM;
-	for (i = 0; i < nw && !r; i++) {
-		part[i] = mem_flatview_render_clip(old->root, w[i].lo, w[i].hi);
-		if (!part[i])
-			r = -ENOMEM;
-		else
-			cap += part[i]->nr;
+	if (part && g && fv) {
+		ng = plan_groups(old, w, nw, g);
+		fv->pending = calloc(1, sizeof(*fv->pending) + ng * sizeof(fv->pending->g[0]));
+		if (fv->pending)
+			r = render_parts(old, w, nw, part);
 	}
-	if (!r) {
-		b.fv->ranges = malloc(cap * sizeof(b.fv->ranges[0]));
-		if (!b.fv->ranges)
-			r = -ENOMEM;
-	}
-	for (i = 0; i < nw && !r; i++) {
-		copy_until(&b, w[i].lo);
-		for (size_t k = 0; k < part[i]->nr; k++)
-			push_merge(&b, &part[i]->ranges[k]);
-		b.at = w[i].hi;
-		b.pos = vmm_flatview_lower_bound(old, w[i].hi);
-	}
+	if (!r)
+		r = assemble(fv, old, g, ng, w, part);
 	for (i = 0; part && i < nw; i++)
-		vmm_flatview_unref(part[i]);
+		free(part[i].v);
 	free(part);
+	free(g);
 	if (r) {
-		if (b.fv)
-			free(b.fv->ranges);
-		free(b.fv);
+		if (fv)
+			mem_flatview_discard(fv);
 		errno = -r;
 		return NULL;
 	}
-	copy_until(&b, VMM_U64_LIMIT);
-	b.fv->cap = cap;
-	b.fv->root = old->root;
-	b.fv->refs = 1;
-	return b.fv;
-}
-
-/* First range of @v starting at or after @a. */
-static size_t first_from(const struct vmm_flatview *v, vmm_u128 a)
-{
-	size_t lo = 0, hi = v->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v->ranges[mid].start < a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return fv;
 }
 
 /* Widen [*lo, *hi) to the ranges of @v it touches; true if it grew. */
@@ -161,7 +343,8 @@ static bool widen(const struct vmm_flatview *v, vmm_u128 *lo, vmm_u128 *hi, size
 	*i0 = vmm_flatview_lower_bound(v, *lo);
 	*i1 = first_from(v, *hi);
 	if (*i0 < *i1) {
-		const struct vmm_flat_range *a = &v->ranges[*i0], *z = &v->ranges[*i1 - 1];
+		const struct vmm_flat_range *a = vmm_flatview_range(v, *i0);
+		const struct vmm_flat_range *z = vmm_flatview_range(v, *i1 - 1);
 
 		if (a->start < *lo) {
 			*lo = a->start;
@@ -216,68 +399,22 @@ size_t mem_flatview_spans(const struct vmm_flatview *o, const struct vmm_flatvie
 	return k;
 }
 
-static bool range_same(const struct vmm_flat_range *x, const struct vmm_flat_range *y)
-{
-	return x->start == y->start && x->size == y->size && x->mr == y->mr &&
-	       x->offset_in_region == y->offset_in_region && x->readonly == y->readonly &&
-	       x->nonvolatile == y->nonvolatile && x->romd_mode == y->romd_mode &&
-	       x->dirty_log_mask == y->dirty_log_mask;
-}
-
 /* Did anything inside the spans change? (Outside them nothing can have.) */
 static bool spans_changed(const struct vmm_flatview *o, const struct vmm_flatview *n,
 			  const struct mem_span *sp, size_t ns)
 {
+	struct vmm_fv_iter io, in;
+
 	for (size_t i = 0; i < ns; i++) {
 		if (sp[i].o1 - sp[i].o0 != sp[i].n1 - sp[i].n0)
 			return true;
+		vmm_fv_iter_init(&io, o, sp[i].o0);
+		vmm_fv_iter_init(&in, n, sp[i].n0);
 		for (size_t k = 0; k < sp[i].o1 - sp[i].o0; k++)
-			if (!range_same(&o->ranges[sp[i].o0 + k], &n->ranges[sp[i].n0 + k]))
+			if (!mem_fr_same(vmm_fv_iter_next(&io), vmm_fv_iter_next(&in)))
 				return true;
 	}
 	return false;
-}
-
-static void ref_spans(struct vmm_flatview *n, const struct mem_span *sp, size_t ns)
-{
-	for (size_t i = 0; i < ns; i++)
-		for (size_t k = sp[i].n0; k < sp[i].n1; k++)
-			vmm_mr_ref(n->ranges[k].mr);
-}
-
-/**
- * mem_flatview_settle() - give spliced view @n its own references outside the spans
- * @o: the view @n was spliced from
- * @n: the spliced view, holding references only inside @sp
- * @sp, @ns: the spans
- * @steal: nobody but the caller's address spaces holds @o, and it is about to
- *         be dropped: move its references to @n instead of taking new ones
- *
- * Stealing makes a commit O(spans) in reference counting rather than
- * O(ranges): @o keeps only its ranges inside the spans (the ones its free
- * must release), which no reader can observe because none holds @o.
- */
-void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n,
-			 const struct mem_span *sp, size_t ns, bool steal)
-{
-	size_t i, k, prev = 0, kept = 0;
-
-	if (!steal) {
-		for (i = 0; i <= ns; i++) {
-			size_t end = i < ns ? sp[i].n0 : n->nr;
-
-			for (k = prev; k < end; k++)
-				vmm_mr_ref(n->ranges[k].mr);
-			prev = i < ns ? sp[i].n1 : n->nr;
-		}
-		return;
-	}
-	for (i = 0; i < ns; i++) {
-		memmove(&o->ranges[kept], &o->ranges[sp[i].o0],
-			(sp[i].o1 - sp[i].o0) * sizeof(o->ranges[0]));
-		kept += sp[i].o1 - sp[i].o0;
-	}
-	o->nr = kept;
 }
 
 /* AUTO: re-rendering windows that hold most of the view gains nothing. */
@@ -312,9 +449,8 @@ static bool check_full(struct vmm_memory *m, struct vmm_as *as, const struct vmm
  * @root: the new flat-view root
  * @nv: the new view, referenced (the old one when nothing changed)
  * @spans, @nspans: where old and new differ (a new array; free it)
- * @borrow: set when @nv borrows @as->current's references outside the spans
- *          (settle them with mem_flatview_settle() before @nv is published
- *          or dropped)
+ * @borrow: set when @nv borrows chunks of @as->current (settle them with
+ *          mem_flatview_settle() before @nv is published or dropped)
  *
  * Return: 1 when done incrementally, 0 when a full render is needed
  * (structural change, mode, windows too large, a CHECK mismatch), -ENOMEM.
@@ -339,8 +475,8 @@ int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr 
 	fv = nw ? mem_flatview_splice(old, w, nw) : old;
 	*spans = malloc((nw ? nw : 1) * sizeof(**spans));
 	if (!fv || !*spans) {
-		if (fv != old)
-			vmm_flatview_unref(fv);
+		if (fv && fv != old)
+			mem_flatview_discard(fv);
 		free(w);
 		free(*spans);
 		*spans = NULL;
@@ -351,14 +487,10 @@ int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr 
 	m->stats.incremental++;
 	m->stats.windows += nw;
 	if (fv != old && !spans_changed(old, fv, *spans, *nspans)) {
-		free(fv->ranges);	/* holds no references yet */
-		free(fv);
+		mem_flatview_discard(fv);
 		fv = old;
 	}
-	if (fv != old) {
-		ref_spans(fv, *spans, *nspans);
-		*borrow = true;
-	}
+	*borrow = fv != old;
 	if (fv == old) {
 		m->stats.kept++;
 		vmm_flatview_ref(old);
@@ -367,7 +499,7 @@ int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr 
 	}
 	if (m->render_mode == VMM_RENDER_CHECK && !check_full(m, as, fv)) {
 		if (*borrow)
-			mem_flatview_settle(old, fv, *spans, *nspans, false);
+			mem_flatview_settle(old, fv, false);
 		*borrow = false;
 		vmm_flatview_unref(fv);
 		free(*spans);

@@ -194,26 +194,25 @@ bool mem_fr_can_merge(const struct vmm_flat_range *a, const struct vmm_flat_rang
 	       a->readonly == b->readonly && a->nonvolatile == b->nonvolatile;
 }
 
-/* Copy the skip list into @fv, merging as flatview_simplify does, and take region refs. */
-static int flatten(struct render *rd, struct vmm_flatview *fv)
+/* Copy the skip list into a new array, merging as flatview_simplify does. */
+static int flatten(struct render *rd, struct vmm_flat_range **out, size_t *nr)
 {
-	struct sl_node *x;
+	struct vmm_flat_range *v = malloc((rd->nr ? rd->nr : 1) * sizeof(*v));
 	struct vmm_flat_range prev = { 0 };
-	size_t i;
+	struct sl_node *x;
+	size_t n = 0;
 
-	fv->ranges = calloc(rd->nr ? rd->nr : 1, sizeof(*fv->ranges));
-	if (!fv->ranges)
+	if (!v)
 		return -ENOMEM;
-	fv->cap = rd->nr;
 	for (x = rd->head->next[0]; x; x = x->next[0]) {
-		if (fv->nr && mem_fr_can_merge(&prev, &x->fr))
-			fv->ranges[fv->nr - 1].size += x->fr.size;
+		if (n && mem_fr_can_merge(&prev, &x->fr))
+			v[n - 1].size += x->fr.size;
 		else
-			fv->ranges[fv->nr++] = x->fr;
+			v[n++] = x->fr;
 		prev = x->fr;
 	}
-	for (i = 0; i < fv->nr; i++)
-		vmm_mr_ref(fv->ranges[i].mr);
+	*out = v;
+	*nr = n;
 	return 0;
 }
 
@@ -229,72 +228,84 @@ static int flatten(struct render *rd, struct vmm_flatview *fv)
  */
 struct vmm_flatview *vmm_flatview_render(struct vmm_mr *root)
 {
-	return mem_flatview_render_clip(root, 0, VMM_U64_LIMIT);
+	struct vmm_flat_range *v;
+	struct vmm_flatview *fv;
+	size_t n, cap = 0;
+	int r;
+
+	r = mem_render_ranges(root, 0, VMM_U64_LIMIT, &v, &n);
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	fv = mem_flatview_alloc(root);
+	if (fv && mem_fv_push_ranges(fv, &cap, v, n)) {
+		vmm_flatview_unref(fv);
+		fv = NULL;
+		errno = ENOMEM;
+	}
+	free(v);
+	return fv;
 }
 
 /**
- * mem_flatview_render_clip() - render @root restricted to [@lo, @hi)
+ * mem_render_ranges() - render @root restricted to [@lo, @hi)
  * @root: flat-view root (or NULL)
  * @lo, @hi: window in address-space coordinates
+ * @out: a new array of the ranges (free it; no region references taken)
+ * @nr: how many
  *
  * Rendering with a clip gives exactly the full rendering cut to the clip
  * (every step of render_memory_region intersects with it), simplified inside
  * it; that is what lets a commit re-render only its dirty windows.
  *
- * Return: a view with one reference, or NULL with errno set.
+ * Return: 0 or -ENOMEM.
  */
-struct vmm_flatview *mem_flatview_render_clip(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi)
+int mem_render_ranges(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi,
+		      struct vmm_flat_range **out, size_t *nr)
 {
 	struct render rd = { .rng = 0x9e3779b97f4a7c15ull };
-	struct vmm_flatview *fv = calloc(1, sizeof(*fv));
-	int r = 0;
+	int r;
 
 	rd.head = calloc(1, sizeof(*rd.head) + SL_LEVELS * sizeof(rd.head->next[0]));
-	if (!fv || !rd.head) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!rd.head)
+		return -ENOMEM;
 	rd.head->level = SL_LEVELS;
 	if (root)
 		render_mr(&rd, root, 0, (s128)lo, (s128)hi, false, false);
 	r = rd.err;
 	if (!r)
-		r = flatten(&rd, fv);
-	if (!r) {
-		fv->root = root;
-		fv->refs = 1;
-	}
-out:
+		r = flatten(&rd, out, nr);
 	sl_free(&rd);
-	if (r) {
-		if (fv)
-			free(fv->ranges);
-		free(fv);
-		errno = -r;
-		return NULL;
-	}
-	return fv;
+	return r;
 }
 
 struct vmm_flatview *mem_flatview_empty(void)
 {
-	return vmm_flatview_render(NULL);
+	return mem_flatview_alloc(NULL);
+}
+
+/* Every field equal (flatview_equal's per-range test). */
+bool mem_fr_same(const struct vmm_flat_range *x, const struct vmm_flat_range *y)
+{
+	return x->start == y->start && x->size == y->size && x->mr == y->mr &&
+	       x->offset_in_region == y->offset_in_region && x->readonly == y->readonly &&
+	       x->nonvolatile == y->nonvolatile && x->romd_mode == y->romd_mode &&
+	       x->dirty_log_mask == y->dirty_log_mask;
 }
 
 /* Are @a and @b the same rendering (same root, same ranges, same attributes)? */
 bool mem_flatview_same(const struct vmm_flatview *a, const struct vmm_flatview *b)
 {
-	size_t i;
+	const struct vmm_flat_range *x, *y;
+	struct vmm_fv_iter ia, ib;
 
 	if (a->root != b->root || a->nr != b->nr)
 		return false;
-	for (i = 0; i < a->nr; i++) {
-		const struct vmm_flat_range *x = &a->ranges[i], *y = &b->ranges[i];
-
-		if (x->start != y->start || x->size != y->size || x->mr != y->mr ||
-		    x->offset_in_region != y->offset_in_region || x->readonly != y->readonly ||
-		    x->nonvolatile != y->nonvolatile || x->romd_mode != y->romd_mode ||
-		    x->dirty_log_mask != y->dirty_log_mask)
+	vmm_fv_iter_init(&ib, b, 0);
+	vmm_flatview_for_each(x, ia, a) {
+		y = vmm_fv_iter_next(&ib);
+		if (!mem_fr_same(x, y))
 			return false;
 	}
 	return true;
@@ -350,67 +361,4 @@ struct vmm_mr *vmm_flatview_root_of(struct vmm_mr *root)
 		return mr;
 	}
 	return NULL;
-}
-
-void vmm_flatview_ref(struct vmm_flatview *fv)
-{
-	atomic_fetch_add(&fv->refs, 1);
-}
-
-void vmm_flatview_unref(struct vmm_flatview *fv)
-{
-	size_t i;
-
-	if (!fv || atomic_fetch_sub(&fv->refs, 1) != 1)
-		return;
-	for (i = 0; i < fv->nr; i++)
-		vmm_mr_unref(fv->ranges[i].mr);
-	free(fv->ranges);
-	free(fv);
-}
-
-ssize_t vmm_flatview_lookup(const struct vmm_flatview *fv, vmm_u128 addr)
-{
-	size_t i = vmm_flatview_lower_bound(fv, addr);
-
-	if (i < fv->nr && fv->ranges[i].start <= addr)
-		return (ssize_t)i;
-	return -1;
-}
-
-size_t vmm_flatview_lower_bound(const struct vmm_flatview *fv, vmm_u128 addr)
-{
-	size_t lo = 0, hi = fv->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct vmm_flat_range *r = &fv->ranges[mid];
-
-		if (r->start + r->size <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-const struct vmm_flat_range *vmm_flatview_range(const struct vmm_flatview *fv, size_t i)
-{
-	return &fv->ranges[i];
-}
-
-void vmm_fv_iter_init(struct vmm_fv_iter *it, const struct vmm_flatview *fv, size_t i)
-{
-	it->fv = fv;
-	it->i = i;
-	it->c = 0;
-	it->k = i;
-}
-
-const struct vmm_flat_range *vmm_fv_iter_next(struct vmm_fv_iter *it)
-{
-	if (it->i >= it->fv->nr)
-		return NULL;
-	it->k++;
-	return &it->fv->ranges[it->i++];
 }

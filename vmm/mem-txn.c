@@ -196,7 +196,7 @@ struct plan_as {
 	struct vmm_flatview *nv;
 	bool dead;
 	bool inc;		/* listeners hear only about @spans */
-	bool borrow;		/* @nv borrows @as->current's references outside @spans */
+	bool borrow;		/* @nv borrows chunks of @as->current until settled */
 	struct mem_span *spans;
 	size_t nspans;
 };
@@ -309,7 +309,7 @@ static void plan_free(struct commit_ctx *c)
 		struct plan_as *p = &c->plan[i];
 
 		if (p->borrow)
-			mem_flatview_settle(p->as->current, p->nv, p->spans, p->nspans, false);
+			mem_flatview_settle(p->as->current, p->nv, false);
 		vmm_flatview_unref(p->nv);
 		free(p->spans);
 	}
@@ -553,8 +553,7 @@ static void settle_all(struct commit_ctx *c)
 			continue;
 		for (j = 0; j < c->nplan; j++)
 			holders += c->plan[j].as->current == o;
-		mem_flatview_settle(o, p->nv, p->spans, p->nspans,
-				    atomic_load(&o->refs) == holders);
+		mem_flatview_settle(o, p->nv, atomic_load(&o->refs) == holders);
 		p->borrow = false;
 	}
 }

@@ -151,8 +151,47 @@ size_t mem_dirty_windows(struct vmm_memory *m, struct vmm_mr *root, struct mem_w
 /* flatview.c */
 struct vmm_flatview *mem_flatview_empty(void);
 bool mem_flatview_same(const struct vmm_flatview *a, const struct vmm_flatview *b);
-struct vmm_flatview *mem_flatview_render_clip(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi);
+int mem_render_ranges(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi,
+		      struct vmm_flat_range **out, size_t *nr);
 bool mem_fr_can_merge(const struct vmm_flat_range *a, const struct vmm_flat_range *b);
+bool mem_fr_same(const struct vmm_flat_range *x, const struct vmm_flat_range *y);
+
+/* flatview-store.c: the chunked, copy-on-write range store */
+#define FV_CHUNK_MAX	128	/* ranges a chunk holds at most */
+#define FV_CHUNK_MIN	32	/* a rebuilt chunk smaller than this absorbs a neighbour */
+
+/* Immutable once shared; holds one reference on each range's region. */
+struct vmm_fv_chunk {
+	atomic_uint refs;
+	unsigned nr;
+	struct vmm_flat_range r[];
+};
+
+struct vmm_fv_slot {
+	struct vmm_fv_chunk *chunk;
+	size_t first;		/* view index of the chunk's first range */
+};
+
+/* One rebuilt run of a spliced view: old chunks [oc0, oc1) became new slots [nc0, nc1). */
+struct mem_fv_group {
+	size_t oc0, oc1, nc0, nc1;
+};
+
+/* A spliced view's slots outside its groups borrow @old's chunk references. */
+struct mem_fv_pending {
+	size_t n;
+	struct mem_fv_group g[];
+};
+
+struct vmm_fv_chunk *mem_chunk_new(const struct vmm_flat_range *r, size_t n);
+void mem_chunk_unref(struct vmm_fv_chunk *c);
+struct vmm_flatview *mem_flatview_alloc(struct vmm_mr *root);
+int mem_fv_push_slot(struct vmm_flatview *fv, struct vmm_fv_chunk *c, size_t *cap);
+int mem_fv_push_ranges(struct vmm_flatview *fv, size_t *cap, const struct vmm_flat_range *r,
+		       size_t n);
+size_t mem_fv_chunk_of(const struct vmm_flatview *fv, size_t i);
+void mem_flatview_discard(struct vmm_flatview *fv);
+void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n, bool steal);
 
 /* flatview-splice.c */
 struct vmm_flatview *mem_flatview_splice(const struct vmm_flatview *old,
@@ -164,8 +203,6 @@ struct mem_span {
 int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr *root,
 			 struct vmm_flatview **nv, struct mem_span **spans, size_t *nspans,
 			 bool *borrow);
-void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n,
-			 const struct mem_span *sp, size_t ns, bool steal);
 size_t mem_flatview_spans(const struct vmm_flatview *o, const struct vmm_flatview *n,
 			  const struct mem_win *w, size_t nw, struct mem_span *out);
 

@@ -30,22 +30,31 @@ struct vmm_flat_range {
 	uint8_t dirty_log_mask;
 };
 
+struct vmm_fv_slot;
+struct mem_fv_pending;
+
 /**
  * struct vmm_flatview
  * @root: the flat-view root region (after QEMU's root simplification), or NULL
  *        ("Root memory region: (none)")
- * @ranges, @nr: sorted, disjoint, simplified
+ * @nr: number of ranges (sorted, disjoint, simplified); read them with
+ *      vmm_flatview_range() or vmm_flatview_for_each()
  * @refs: references (each address space using it holds one)
  * @id: stable number for the filesystem (flatviews/N), unique per model
+ * @slots, @nslots, @pending: private to the memory model. The ranges live in
+ *      immutable, reference-counted chunks that successive views share, so a
+ *      commit that changes a few ranges builds its view by copying the chunk
+ *      table and rebuilding only the chunks it touched.
  */
 struct vmm_flatview {
 	struct vmm_mr *root;
-	struct vmm_flat_range *ranges;
 	size_t nr;
-	size_t cap;
 	atomic_uint refs;
 	uint64_t id;
 	void *priv;
+	struct vmm_fv_slot *slots;
+	size_t nslots;
+	struct mem_fv_pending *pending;
 };
 
 /* Current flat view of @as with a reference taken; release with vmm_flatview_unref. */

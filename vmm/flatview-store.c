@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The range store of flat views. A view's ranges live in immutable chunks of
+ * at most FV_CHUNK_MAX ranges; a view is a table of chunk pointers with the
+ * index of each chunk's first range. Chunks are reference counted and shared
+ * between successive views: a commit that changed a few ranges copies the
+ * table (n / FV_CHUNK_MAX entries) and rebuilds only the chunks it touched,
+ * instead of copying every range. Each chunk holds one reference on the
+ * region of each of its ranges, so sharing a chunk costs one reference, not
+ * one per range. Readers see an immutable view exactly as before: ranges by
+ * index (O(log n)), by address (O(log n)) or with an O(1)-a-step iterator.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory-internal.h"
+
+/**
+ * mem_chunk_new() - an unshared chunk holding copies of @r[0..n)
+ * @r: ranges (sorted, simplified among themselves)
+ * @n: 1..FV_CHUNK_MAX
+ *
+ * Return: the chunk with one reference (and one on each range's region), or NULL.
+ */
+struct vmm_fv_chunk *mem_chunk_new(const struct vmm_flat_range *r, size_t n)
+{
+	struct vmm_fv_chunk *c = malloc(sizeof(*c) + n * sizeof(c->r[0]));
+
+	if (!c)
+		return NULL;
+	atomic_init(&c->refs, 1);
+	c->nr = (unsigned)n;
+	memcpy(c->r, r, n * sizeof(c->r[0]));
+	for (size_t i = 0; i < n; i++)
+		vmm_mr_ref(c->r[i].mr);
+	return c;
+}
+
+void mem_chunk_unref(struct vmm_fv_chunk *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	for (unsigned i = 0; i < c->nr; i++)
+		vmm_mr_unref(c->r[i].mr);
+	free(c);
+}
+
+/* An empty view of @root with one reference; NULL with errno on ENOMEM. */
+struct vmm_flatview *mem_flatview_alloc(struct vmm_mr *root)
+{
+	struct vmm_flatview *fv = calloc(1, sizeof(*fv));
+
+	if (!fv) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	fv->root = root;
+	atomic_init(&fv->refs, 1);
+	return fv;
+}
+
+/* Append chunk @c (its reference moves to @fv) to the table of @fv (@cap: table room). */
+int mem_fv_push_slot(struct vmm_flatview *fv, struct vmm_fv_chunk *c, size_t *cap)
+{
+	if (fv->nslots == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct vmm_fv_slot *s = realloc(fv->slots, nc * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		fv->slots = s;
+		*cap = nc;
+	}
+	fv->slots[fv->nslots].chunk = c;
+	fv->slots[fv->nslots++].first = fv->nr;
+	fv->nr += c->nr;
+	return 0;
+}
+
+/*
+ * Append @r[0..n) as new chunks of even size, at most FV_CHUNK_MAX each (so
+ * at least FV_CHUNK_MAX / 2 when there are two or more).
+ */
+int mem_fv_push_ranges(struct vmm_flatview *fv, size_t *cap, const struct vmm_flat_range *r,
+		       size_t n)
+{
+	size_t k = (n + FV_CHUNK_MAX - 1) / FV_CHUNK_MAX, i, at = 0;
+
+	for (i = 0; i < k; i++) {
+		size_t len = n / k + (i < n % k);
+		struct vmm_fv_chunk *c = mem_chunk_new(&r[at], len);
+
+		if (!c)
+			return -ENOMEM;
+		if (mem_fv_push_slot(fv, c, cap)) {
+			mem_chunk_unref(c);
+			return -ENOMEM;
+		}
+		at += len;
+	}
+	return 0;
+}
+
+/* The slot holding range @i (< fv->nr). */
+size_t mem_fv_chunk_of(const struct vmm_flatview *fv, size_t i)
+{
+	size_t lo = 0, hi = fv->nslots;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fv->slots[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void free_view(struct vmm_flatview *fv)
+{
+	free(fv->slots);
+	free(fv->pending);
+	free(fv);
+}
+
+static bool in_group(const struct mem_fv_pending *p, size_t s, bool old)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		size_t a = old ? p->g[i].oc0 : p->g[i].nc0, b = old ? p->g[i].oc1 : p->g[i].nc1;
+
+		if (s >= a && s < b)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * mem_flatview_discard() - free a spliced view that was never settled
+ * @fv: the view (one reference, borrowed slots still pending)
+ *
+ * Only the chunks the splice built are released: O(rebuilt chunks).
+ */
+void mem_flatview_discard(struct vmm_flatview *fv)
+{
+	const struct mem_fv_pending *p = fv->pending;
+
+	for (size_t i = 0; p && i < p->n; i++)
+		for (size_t s = p->g[i].nc0; s < p->g[i].nc1; s++)
+			mem_chunk_unref(fv->slots[s].chunk);
+	free_view(fv);
+}
+
+/**
+ * mem_flatview_settle() - give spliced view @n its own references on borrowed chunks
+ * @o: the view @n was spliced from
+ * @n: the spliced view
+ * @steal: nobody but the caller's address spaces holds @o, and it is about to
+ *         be dropped: move its chunk references to @n instead of taking new ones
+ *
+ * Stealing makes a commit O(rebuilt chunks) in reference counting: @o keeps
+ * only the chunks @n replaced (the ones its free must release), which no
+ * reader can observe because none holds @o.
+ */
+void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n, bool steal)
+{
+	struct mem_fv_pending *p = n->pending;
+	size_t i, s, kept = 0;
+
+	if (!p)
+		return;
+	if (!steal) {
+		for (s = 0; s < n->nslots; s++)
+			if (!in_group(p, s, false))
+				atomic_fetch_add(&n->slots[s].chunk->refs, 1);
+	} else {
+		for (i = 0; i < p->n; i++)
+			for (s = p->g[i].oc0; s < p->g[i].oc1; s++)
+				o->slots[kept++] = o->slots[s];
+		o->nslots = kept;
+	}
+	free(p);
+	n->pending = NULL;
+}
+
+void vmm_flatview_ref(struct vmm_flatview *fv)
+{
+	atomic_fetch_add(&fv->refs, 1);
+}
+
+void vmm_flatview_unref(struct vmm_flatview *fv)
+{
+	if (!fv || atomic_fetch_sub(&fv->refs, 1) != 1)
+		return;
+	for (size_t s = 0; s < fv->nslots; s++)
+		mem_chunk_unref(fv->slots[s].chunk);
+	free_view(fv);
+}
+
+/**
+ * vmm_flatview_range() - range @i of @fv (0 <= @i < fv->nr)
+ * @fv: a view the caller holds a reference on
+ * @i: index in address order
+ *
+ * Return: the range; valid while the view is held.
+ */
+const struct vmm_flat_range *vmm_flatview_range(const struct vmm_flatview *fv, size_t i)
+{
+	const struct vmm_fv_slot *s = &fv->slots[mem_fv_chunk_of(fv, i)];
+
+	return &s->chunk->r[i - s->first];
+}
+
+/**
+ * vmm_fv_iter_init() - position @it before range @i of @fv
+ * @it: iterator
+ * @fv: a view the caller holds
+ * @i: first range the iterator returns (fv->nr: none)
+ */
+void vmm_fv_iter_init(struct vmm_fv_iter *it, const struct vmm_flatview *fv, size_t i)
+{
+	it->fv = fv;
+	it->i = i;
+	it->c = i < fv->nr ? mem_fv_chunk_of(fv, i) : fv->nslots;
+	it->k = i < fv->nr ? i - fv->slots[it->c].first : 0;
+}
+
+/**
+ * vmm_fv_iter_next() - the range at @it, then advance
+ * @it: iterator
+ *
+ * Return: the range, or NULL past the last one.
+ */
+const struct vmm_flat_range *vmm_fv_iter_next(struct vmm_fv_iter *it)
+{
+	const struct vmm_fv_chunk *c;
+
+	if (it->c >= it->fv->nslots)
+		return NULL;
+	c = it->fv->slots[it->c].chunk;
+	it->i++;
+	if (it->k + 1 < c->nr)
+		return &c->r[it->k++];
+	it->c++;
+	it->k = 0;
+	return &c->r[c->nr - 1];
+}
+
+/**
+ * vmm_flatview_lower_bound() - index of the first range ending after @addr
+ * @fv: view
+ * @addr: address
+ *
+ * Return: the index, or fv->nr when every range ends at or below @addr.
+ */
+size_t vmm_flatview_lower_bound(const struct vmm_flatview *fv, vmm_u128 addr)
+{
+	size_t lo = 0, hi = fv->nslots, klo, khi;
+	const struct vmm_fv_chunk *c;
+
+	while (lo < hi) {	/* the first chunk whose last range ends after @addr */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vmm_flat_range *r;
+
+		c = fv->slots[mid].chunk;
+		r = &c->r[c->nr - 1];
+		if (r->start + r->size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == fv->nslots)
+		return fv->nr;
+	c = fv->slots[lo].chunk;
+	klo = 0;
+	khi = c->nr;
+	while (klo < khi) {
+		size_t mid = klo + (khi - klo) / 2;
+
+		if (c->r[mid].start + c->r[mid].size <= addr)
+			klo = mid + 1;
+		else
+			khi = mid;
+	}
+	return fv->slots[lo].first + klo;
+}
+
+/**
+ * vmm_flatview_lookup() - index of the range containing @addr
+ * @fv: view
+ * @addr: address
+ *
+ * Return: the index, or -1 when @addr is in a hole.
+ */
+ssize_t vmm_flatview_lookup(const struct vmm_flatview *fv, vmm_u128 addr)
+{
+	size_t i = vmm_flatview_lower_bound(fv, addr);
+
+	if (i < fv->nr && vmm_flatview_range(fv, i)->start <= addr)
+		return (ssize_t)i;
+	return -1;
+}
