@@ -288,7 +288,8 @@ static int run(struct cli *c, int notify)
 	if (!c->foreground)
 		detach(notify);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	rc = serve(se) ? 1 : 0;
+	/* A positive result is the signal that ended the loop: a clean stop. */
+	rc = serve(se) < 0 ? 1 : 0;
 	fuse_remove_signal_handlers(se);
 out_unmount:
 	fuse_session_unmount(se);
