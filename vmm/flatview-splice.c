@@ -241,11 +241,11 @@ static int push_shared(struct vmm_flatview *fv, size_t *cap, const struct vmm_fl
 		fv->slots = v;
 		*cap = nc;
 	}
+	/* shift the cumulative index without touching the chunks (no cache misses) */
 	memcpy(&fv->slots[fv->nslots], &old->slots[from], n * sizeof(old->slots[0]));
-	for (s = fv->nslots; s < fv->nslots + n; s++) {
-		fv->slots[s].first = fv->nr;
-		fv->nr += fv->slots[s].chunk->nr;
-	}
+	for (s = fv->nslots; s < fv->nslots + n; s++)
+		fv->slots[s].first = fv->slots[s].first - old->slots[from].first + fv->nr;
+	fv->nr += (to < old->nslots ? old->slots[to].first : old->nr) - old->slots[from].first;
 	fv->nslots += n;
 	return 0;
 }

@@ -157,8 +157,8 @@ bool mem_fr_can_merge(const struct vmm_flat_range *a, const struct vmm_flat_rang
 bool mem_fr_same(const struct vmm_flat_range *x, const struct vmm_flat_range *y);
 
 /* flatview-store.c: the chunked, copy-on-write range store */
-#define FV_CHUNK_MAX	128	/* ranges a chunk holds at most */
-#define FV_CHUNK_MIN	32	/* a rebuilt chunk smaller than this absorbs a neighbour */
+#define FV_CHUNK_MAX	64	/* ranges a chunk holds at most */
+#define FV_CHUNK_MIN	16	/* a rebuilt chunk smaller than this absorbs a neighbour */
 
 /* Immutable once shared; holds one reference on each range's region. */
 struct vmm_fv_chunk {
