@@ -5,7 +5,8 @@
  * the topology lock, so it is one transaction: all of it applies or nothing
  * does. A rejection is remembered in error_log like tracefs does: the last
  * MFS_ERRLOG_MAX lines, each with a timestamp, the file, the offending
- * command and the reason in words.
+ * command and the reason in words. The log is read with cat by anyone the
+ * mount is shared with, so what a writer sent is shown escaped, never raw.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -45,15 +46,43 @@ static void timestamp(char *out, size_t cap)
 	snprintf(out + n, cap - n, ".%03ldZ", (long)tv.tv_usec / 1000);
 }
 
-/* The command as one line: newlines and tabs shown as spaces, bounded length. */
+#define MFS_ERRLOG_CMD_MAX 200	/* bytes of the offending command kept in a line */
+
+/*
+ * Text from a writer as part of one log line that is safe to cat on a
+ * terminal: newlines and tabs become spaces, other control characters, NULs
+ * and bytes that are not UTF-8 become \xNN; at most @max bytes of @s are
+ * kept, and a cut is marked with "...".
+ */
+static void put_clean(struct vmm_buf *b, const char *s, size_t len, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s, *end;
+	bool cut = len > max;
+
+	end = p + (cut ? max : len);
+	while (p < end) {
+		size_t n = *p ? mfs_utf8_len(p) : 0;
+
+		if (*p == '\n' || *p == '\t') {
+			vmm_buf_puts(b, " ");
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f || n == 0 || p + n > end) {
+			vmm_buf_printf(b, "\\x%02x", *p++);
+		} else {
+			vmm_buf_put(b, p, n);
+			p += n;
+		}
+	}
+	if (cut)
+		vmm_buf_puts(b, "...");
+}
+
+/* The command as one line, without its trailing newlines and blanks. */
 static void one_line(struct vmm_buf *b, const char *s, size_t len)
 {
 	while (len && (s[len - 1] == '\n' || s[len - 1] == ' '))
 		len--;
-	if (len > 200)
-		len = 200;
-	for (size_t i = 0; i < len; i++)
-		vmm_buf_put(b, (s[i] == '\n' || s[i] == '\t') ? " " : &s[i], 1);
+	put_clean(b, s, len, MFS_ERRLOG_CMD_MAX);
 }
 
 /**
@@ -66,7 +95,7 @@ static void one_line(struct vmm_buf *b, const char *s, size_t len)
 void mfs_errlog_add(struct mfs *fs, const char *path, const char *cmd, size_t cmd_len,
 		    const struct vmm_err *err)
 {
-	const char *ename = strerrorname_np(-err->code);
+	const char *ename = strerrorname_np(-err->code), *reason;
 	struct vmm_buf b;
 	char ts[40];
 
@@ -74,8 +103,10 @@ void mfs_errlog_add(struct mfs *fs, const char *path, const char *cmd, size_t cm
 	vmm_buf_init(&b);
 	vmm_buf_printf(&b, "[%s] %s: ", ts, path);
 	one_line(&b, cmd, cmd_len);
-	vmm_buf_printf(&b, ": %s (%s)\n", err->msg[0] ? err->msg : strerror(-err->code),
-		       ename ? ename : "?");
+	vmm_buf_puts(&b, ": ");
+	reason = err->msg[0] ? err->msg : strerror(-err->code);
+	put_clean(&b, reason, strlen(reason), sizeof(err->msg));
+	vmm_buf_printf(&b, " (%s)\n", ename ? ename : "?");
 	if (b.oom) {
 		vmm_buf_free(&b);
 		return;

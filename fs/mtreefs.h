@@ -141,6 +141,7 @@ const char *mfs_row_name(const struct mfs_row *row);
 void mfs_path_of(const struct mfs_row *row, const char *key, struct vmm_buf *out);
 int mfs_key_part(const char *key, unsigned idx, char *out, size_t cap);
 void mfs_escape(const char *name, struct vmm_buf *out);
+size_t mfs_utf8_len(const unsigned char *p);
 int mfs_unescape(const char *name, char *out, size_t cap);
 
 /* ino.c */

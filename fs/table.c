@@ -4,8 +4,9 @@
  * (SPEC section 5) is one row — path pattern, mode, and the functions that
  * list, find, render, write or map it. lookup, getattr, readdir, open, read
  * and write in fs/ops.c consult only this table, so adding a file is adding a
- * row. The row functions for the topology live in fs/files.c; this file holds
- * the table itself and the name helpers (keys, escaping of '/' and '%').
+ * row. The row functions live in fs/model_files.c and fs/host_files.c; this
+ * file holds the table itself and the name helpers (keys and the escaping
+ * that keeps every QEMU name one harmless path component).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -206,40 +207,110 @@ void mfs_path_of(const struct mfs_row *row, const char *key, struct vmm_buf *out
 	}
 }
 
-/* Directory names: '/' becomes %2F and '%' becomes %25, nothing else changes. */
+/*
+ * Length of the valid UTF-8 sequence at @p (1 to 4), or 0 when the bytes
+ * there are not one: stray continuation bytes, overlong forms, surrogates,
+ * code points above U+10FFFF and truncated sequences.
+ */
+size_t mfs_utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0], need, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3, cp = c & 0x07;
+	else
+		return 0;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return need + 1;
+}
+
+static void put_pct(struct vmm_buf *out, unsigned char c)
+{
+	vmm_buf_printf(out, "%%%02X", c);
+}
+
+/*
+ * Directory names: a QEMU name must stay one harmless path component that
+ * prints as itself where it can. '/' and '%' become %2F and %25, control
+ * characters and bytes that are not UTF-8 become %XX, and the names "." and
+ * ".." become %2E and %2E%2E; everything else (spaces, UTF-8) is unchanged.
+ */
 void mfs_escape(const char *name, struct vmm_buf *out)
 {
-	for (const char *p = name; *p; p++) {
-		if (*p == '/')
-			vmm_buf_puts(out, "%2F");
-		else if (*p == '%')
-			vmm_buf_puts(out, "%25");
-		else
-			vmm_buf_put(out, p, 1);
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		for (; *p; p++)
+			put_pct(out, *p);
+		return;
+	}
+	while (*p) {
+		size_t n = mfs_utf8_len(p);
+
+		if (*p == '/' || *p == '%' || *p < 0x20 || *p == 0x7f || n == 0) {
+			put_pct(out, *p++);
+			continue;
+		}
+		vmm_buf_put(out, p, n);
+		p += n;
 	}
 }
 
-/* Inverse of mfs_escape; only its canonical spelling is accepted (-ENOENT otherwise). */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Inverse of mfs_escape. Only its canonical spelling names an object (no
+ * "%2f", no "%41" for "A"), so one object has exactly one path: -ENOENT for
+ * any other spelling, -ENAMETOOLONG when the name does not fit @cap.
+ */
 int mfs_unescape(const char *name, char *out, size_t cap)
 {
+	struct vmm_buf again;
 	size_t n = 0;
+	int rc = 0;
 
 	for (const char *p = name; *p; p++) {
-		char c = *p;
+		int c = (unsigned char)*p;
 
 		if (c == '%') {
-			if (!strncmp(p, "%2F", 3))
-				c = '/';
-			else if (!strncmp(p, "%25", 3))
-				c = '%';
-			else
+			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+
+			if (lo < 0 || (hi == 0 && lo == 0))
 				return -ENOENT;
+			c = hi << 4 | lo;
 			p += 2;
 		}
 		if (n + 1 >= cap)
 			return -ENAMETOOLONG;
-		out[n++] = c;
+		out[n++] = (char)c;
 	}
 	out[n] = 0;
-	return 0;
+	vmm_buf_init(&again);
+	mfs_escape(out, &again);
+	if (again.oom)
+		rc = -ENOMEM;
+	else if (strcmp(again.data ? again.data : "", name))
+		rc = -ENOENT;
+	vmm_buf_free(&again);
+	return rc;
 }
