@@ -127,6 +127,31 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
+/*
+ * libfuse parses -o only when the session is made, after the machine is
+ * built; a throwaway session on a copy of the options finds a typo first, so
+ * it is a usage error (exit 2) that costs nothing.
+ */
+static int check_fuse_opts(const struct cli *c)
+{
+	struct fuse_args copy = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	int i;
+
+	for (i = 0; i < c->fargs.argc; i++)
+		if (fuse_opt_add_arg(&copy, c->fargs.argv[i]))
+			break;
+	if (i == c->fargs.argc)
+		se = fuse_session_new(&copy, &mfs_ops, sizeof(mfs_ops), NULL);
+	fuse_opt_free_args(&copy);
+	if (!se) {
+		fprintf(stderr, "mtreefs: bad -o options (see mount.fuse3(8) for FUSE's own)\n");
+		return -1;
+	}
+	fuse_session_destroy(se);
+	return 0;
+}
+
 /* Say clearly why we cannot mount, before building anything. */
 static int check_environment(const char *mnt)
 {
@@ -313,6 +338,8 @@ int main(int argc, char **argv)
 	rc = parse_cli(argc, argv, &c);
 	if (rc)
 		return rc;
+	if (check_fuse_opts(&c) < 0)
+		return 2;
 	if (check_environment(c.mnt) < 0)
 		return 1;
 	if (fuse_mounted_at(c.mnt)) {
