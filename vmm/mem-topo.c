@@ -20,6 +20,76 @@ static unsigned long long lo(vmm_u128 v)
 	return (unsigned long long)vmm_u128_lo(v);
 }
 
+/* Index of @prio's group in @p, or where it would go (groups sorted high to low). */
+static size_t pg_find(const struct mr_int *p, int prio)
+{
+	size_t lo = 0, hi = p->npg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->pg[mid].prio > prio)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Room for one more priority group in @parent, so that mem_link() cannot fail. */
+int mem_link_reserve(struct vmm_mr *parent)
+{
+	struct mr_int *p = mr_int(parent);
+	struct mem_prio_group *v;
+	size_t cap;
+
+	if (p->npg < p->pg_cap)
+		return 0;
+	cap = p->pg_cap ? p->pg_cap * 2 : 4;
+	v = realloc(p->pg, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->pg = v;
+	p->pg_cap = cap;
+	return 0;
+}
+
+/* @mr was just linked into @parent's list: count it in its priority group. */
+static void pg_add(struct vmm_mr *parent, struct vmm_mr *mr)
+{
+	struct mr_int *p = mr_int(parent);
+	size_t i = pg_find(p, mr->priority);
+
+	if (i == p->npg || p->pg[i].prio != mr->priority) {
+		memmove(&p->pg[i + 1], &p->pg[i], (p->npg - i) * sizeof(p->pg[0]));
+		p->pg[i] = (struct mem_prio_group){ mr->priority, 0, mr };
+		p->npg++;
+	}
+	p->pg[i].n++;
+	if (!mr->sib_prev || mr->sib_prev->priority != mr->priority)
+		p->pg[i].head = mr;
+	if (!mr->sib_next)
+		p->tail = mr;
+}
+
+/* @mr is about to leave @parent's list. */
+static void pg_del(struct vmm_mr *parent, struct vmm_mr *mr)
+{
+	struct mr_int *p = mr_int(parent);
+	size_t i = pg_find(p, mr->priority);
+
+	if (p->tail == mr)
+		p->tail = mr->sib_prev;
+	if (i == p->npg || p->pg[i].prio != mr->priority)
+		return;
+	if (--p->pg[i].n == 0) {
+		memmove(&p->pg[i], &p->pg[i + 1], (p->npg - i - 1) * sizeof(p->pg[0]));
+		p->npg--;
+	} else if (p->pg[i].head == mr) {
+		p->pg[i].head = mr->sib_next;
+	}
+}
+
 /* Link @mr into @parent right after @after (NULL: at the head). */
 void mem_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_mr *after)
 {
@@ -34,11 +104,13 @@ void mem_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_mr *after)
 	}
 	if (mr->sib_next)
 		mr->sib_next->sib_prev = mr;
+	pg_add(parent, mr);
 	mem_index_insert(parent, mr);
 }
 
 void mem_unlink(struct vmm_mr *mr)
 {
+	pg_del(mr->container, mr);
 	mem_index_remove(mr->container, mr);
 	if (mr->sib_prev)
 		mr->sib_prev->sib_next = mr->sib_next;
@@ -50,17 +122,16 @@ void mem_unlink(struct vmm_mr *mr)
 	mr->sib_next = mr->sib_prev = NULL;
 }
 
-/* QEMU's order: before the first sibling whose priority is <= ours. */
+/*
+ * QEMU's order: before the first sibling whose priority is <= ours, i.e.
+ * before the head of the first priority group not above ours.
+ */
 static struct vmm_mr *insert_point(struct vmm_mr *parent, int prio)
 {
-	struct vmm_mr *o, *last = NULL;
+	struct mr_int *p = mr_int(parent);
+	size_t i = pg_find(p, prio);
 
-	for (o = parent->subregions; o; o = o->sib_next) {
-		if (prio >= o->priority)
-			return o->sib_prev;
-		last = o;
-	}
-	return last;
+	return i < p->npg ? p->pg[i].head->sib_prev : p->tail;
 }
 
 vmm_u128 mem_field_get(const struct vmm_mr *mr, enum mr_field f, struct vmm_mr **ptr)
@@ -123,7 +194,7 @@ static int do_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_err *err
 {
 	struct undo_rec u = { .op = U_LINK, .mr = mr, .old = mr_int(mr)->link_seq };
 
-	if (mem_log_push(mr->mem, &u))
+	if (mem_link_reserve(parent) || mem_log_push(mr->mem, &u))
 		return vmm_err_set(err, -ENOMEM, "out of memory");
 	mem_dirty_before(mr->mem, mr);
 	mr_int(mr)->link_seq = ++mr->mem->next_link_seq;

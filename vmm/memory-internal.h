@@ -29,6 +29,22 @@ struct mr_int {
 
 	/* reverse alias links: aliases whose target is this region */
 	struct mr_int *alias_head, *alias_next, *alias_prev;
+
+	/*
+	 * as a parent: its children's priority groups, highest priority first
+	 * (the sibling list is sorted by priority), and its last child, so a
+	 * link finds QEMU's insertion point in O(distinct priorities), not
+	 * O(siblings); the array never shrinks, so an undo relink cannot fail
+	 */
+	struct mem_prio_group *pg;
+	size_t npg, pg_cap;
+	struct vmm_mr *tail;
+};
+
+struct mem_prio_group {
+	int prio;
+	size_t n;		/* children with this priority */
+	struct vmm_mr *head;	/* the first of them in the sibling list */
 };
 
 static inline struct mr_int *mr_int(const struct vmm_mr *mr)
@@ -120,6 +136,7 @@ void mem_region_release_rb(struct vmm_memory *m, struct vmm_mr *mr);
 void mem_as_free(struct vmm_as *as);
 
 /* mem-topo.c */
+int mem_link_reserve(struct vmm_mr *parent);
 void mem_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_mr *after);
 void mem_unlink(struct vmm_mr *mr);
 void mem_field_apply(struct vmm_mr *mr, enum mr_field f, vmm_u128 v, struct vmm_mr *ptr);

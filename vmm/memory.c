@@ -290,6 +290,7 @@ void mem_region_destroy(struct vmm_mr *mr)
 	free(mr->id);
 	free(mr->name);
 	free(mr->device);
+	free(mr_int(mr)->pg);
 	free(mr_int(mr));
 }
 

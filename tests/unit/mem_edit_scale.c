@@ -4,7 +4,9 @@
  * the same at 100k regions as at 1k, with only the memslot ioctls its changed
  * ranges need). The address space "memory" holds N io regions (so N flat
  * ranges that never become memslots), a pc.ram-like RAM region and a small
- * RAM region that the edits move, re-map, make readonly and log; the KVM
+ * RAM region that the edits move, re-map, make readonly and log (and one at
+ * a lower priority than all the io regions, whose re-insertion on a move must
+ * not walk its siblings); the KVM
  * listener runs on the in-process (soft) memslot table. Asserted: the ioctl
  * count of each kind of edit and that commits took the incremental path.
  * Printed (diag, not asserted): the time per edit at each size, in the
@@ -31,7 +33,7 @@ struct world {
 	struct vmm_memory *m;
 	struct vmm_accel *a;
 	struct vmm_listener *l;
-	struct vmm_mr *sys, *small, *dev;
+	struct vmm_mr *sys, *small, *low, *dev;
 };
 
 /* N io regions of 4 KiB every 8 KiB, RAM at 0 (below) and the small RAM above them. */
@@ -58,6 +60,9 @@ static int build(struct world *w, unsigned n)
 	do_map(mk_ram(w->m, VMM_MR_RAM, "pc.ram", SZ(0x200000)), w->sys, 0, 0);
 	w->small = mk_ram(w->m, VMM_MR_RAM, "small", SZ(0x10000));
 	do_map(w->small, w->sys, 0x80000000ull, 0);
+	/* below every io region in the sibling list: re-inserting it must not walk them */
+	w->low = mk_ram(w->m, VMM_MR_RAM, "low", SZ(0x10000));
+	do_map(w->low, w->sys, 0x90000000ull, -1);
 	w->dev = vmm_mr_find(w->m, "io7");
 	fails += vmm_as_new(w->m, "memory", w->sys, NULL, &err) != 0;
 	fails += vmm_memory_commit(w->m, &err) != 0;
@@ -93,6 +98,11 @@ static int move_ram(struct world *w, unsigned k, struct vmm_err *err)
 	return vmm_mr_set_addr(w->small, 0x80000000ull + !(k & 1) * 0x100000, err);
 }
 
+static int move_low(struct world *w, unsigned k, struct vmm_err *err)
+{
+	return vmm_mr_set_addr(w->low, 0x90000000ull + !(k & 1) * 0x100000, err);
+}
+
 static int readonly_ram(struct world *w, unsigned k, struct vmm_err *err)
 {
 	return vmm_mr_set_readonly(w->small, !(k & 1), err);
@@ -122,6 +132,7 @@ static int move_io(struct world *w, unsigned k, struct vmm_err *err)
 
 static const struct kind kinds[] = {
 	{ "move a RAM region", 2, move_ram },
+	{ "move a lowest-priority RAM region", 2, move_low },
 	{ "readonly on/off a RAM region", 2, readonly_ram },
 	{ "unmap/map a RAM region", 1, remap_ram },
 	{ "log-dirty on/off a RAM region", 1, log_ram },
