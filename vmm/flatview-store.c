@@ -125,17 +125,6 @@ static void free_view(struct vmm_flatview *fv)
 	free(fv);
 }
 
-static bool in_group(const struct mem_fv_pending *p, size_t s, bool old)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		size_t a = old ? p->g[i].oc0 : p->g[i].nc0, b = old ? p->g[i].oc1 : p->g[i].nc1;
-
-		if (s >= a && s < b)
-			return true;
-	}
-	return false;
-}
-
 /**
  * mem_flatview_discard() - free a spliced view that was never settled
  * @fv: the view (one reference, borrowed slots still pending)
@@ -166,14 +155,18 @@ void mem_flatview_discard(struct vmm_flatview *fv)
 void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n, bool steal)
 {
 	struct mem_fv_pending *p = n->pending;
-	size_t i, s, kept = 0;
+	size_t i, s, kept = 0, from = 0;
 
 	if (!p)
 		return;
-	if (!steal) {
-		for (s = 0; s < n->nslots; s++)
-			if (!in_group(p, s, false))
+	if (!steal) {	/* reference the borrowed runs between the rebuilt groups */
+		for (i = 0; i <= p->n; i++) {
+			size_t to = i < p->n ? p->g[i].nc0 : n->nslots;
+
+			for (s = from; s < to; s++)
 				atomic_fetch_add(&n->slots[s].chunk->refs, 1);
+			from = i < p->n ? p->g[i].nc1 : n->nslots;
+		}
 	} else {
 		for (i = 0; i < p->n; i++)
 			for (s = p->g[i].oc0; s < p->g[i].oc1; s++)
