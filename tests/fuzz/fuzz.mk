@@ -8,8 +8,9 @@
 #   make fuzz                    build every harness
 #   make fuzz-long [FUZZ_TIME=S] run each harness S seconds (default 300) on
 #                                a working corpus seeded from tests/fuzz/corpus,
-#                                niced, one job; a finding stops only its own
-#                                target; crash inputs land in $(FUZZ_BUILD)/artifacts
+#                                niced, one job (libFuzzer's fork mode, so a
+#                                finding does not end the run); crash, leak
+#                                and timeout inputs land in $(FUZZ_BUILD)/artifacts
 #   tests/fuzz/fuzz_short.t      (part of make check) a short run of each
 
 FUZZ_CC		?= clang
@@ -58,11 +59,14 @@ fuzz-long: fuzz
 	$(Q)fail=; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
 	  echo "== $$t, $(FUZZ_TIME) s"; \
+	  n=$$(ls $(FUZZ_BUILD)/artifacts/$$t | wc -l); \
 	  nice -n 10 $(FUZZ_BUILD)/tests/fuzz/$$t -max_total_time=$(FUZZ_TIME) \
+	    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 	    -max_len=8192 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
 	    $$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) \
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t || fail="$$fail $$t"; \
+	  [ "$$(ls $(FUZZ_BUILD)/artifacts/$$t | wc -l)" = "$$n" ] || fail="$$fail $$t"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "fuzz-long: findings in:$$fail" >&2; exit 1; fi
 

@@ -166,9 +166,11 @@ static inline void fuzz_check_flatviews(struct vmm_memory *m)
 	}
 }
 
+/* @free: flag bits whose value the flat view alone does not settle */
 struct fuzz_slot {
 	uint64_t gpa, size, hva;
 	uint32_t flags;
+	uint32_t free;
 };
 
 static inline int fuzz_slot_cmp(const void *a, const void *b)
@@ -182,7 +184,11 @@ static inline int fuzz_slot_cmp(const void *a, const void *b)
  * The slot QEMU 7.2's kvm_set_phys_mem() gives flat range @r, if any: RAM and
  * ROM always, a ROM device only in romd mode, io never; the section page
  * aligned (start up, size down); READONLY for a readonly or ROM(D) leaf,
- * LOG_DIRTY_PAGES while logging.
+ * LOG_DIRTY_PAGES while logging. QEMU takes READONLY from the leaf region, but
+ * re-issues a slot only when its flat range changes: toggling a RAM leaf's
+ * readonly under an already readonly ancestor leaves the range equal (a
+ * region_nop), so the slot keeps its old READONLY bit. For a readonly range
+ * of RAM that bit is therefore history, not a function of the view.
  */
 static inline bool fuzz_expected_slot(const struct vmm_flat_range *r, struct fuzz_slot *s)
 {
@@ -206,6 +212,7 @@ static inline bool fuzz_expected_slot(const struct vmm_flat_range *r, struct fuz
 	s->flags = r->dirty_log_mask ? VMM_MEM_LOG_DIRTY_PAGES : 0;
 	if (mr->readonly || mr->type == VMM_MR_ROM || mr->type == VMM_MR_ROMD)
 		s->flags |= VMM_MEM_READONLY;
+	s->free = mr->type == VMM_MR_RAM && r->readonly ? VMM_MEM_READONLY : 0;
 	return true;
 }
 
@@ -227,14 +234,17 @@ static inline void fuzz_check_memslots(struct fuzz_env *e)
 	while ((ms = vmm_accel_memslot_next(e->accel, &it))) {
 		FUZZ_CHECK(i < nact, "more slots than vmm_accel_memslot_count says");
 		FUZZ_CHECK(ms->as_id == 0, "slot %u in address space %u", ms->slot, ms->as_id);
-		act[i++] = (struct fuzz_slot){ ms->gpa, ms->size, ms->hva, ms->flags };
+		act[i++] = (struct fuzz_slot){ .gpa = ms->gpa, .size = ms->size, .hva = ms->hva,
+					   .flags = ms->flags };
 	}
 	FUZZ_CHECK(i == nact, "memslot count %u, iterated %u", nact, i);
 	FUZZ_CHECK(nexp == nact, "%u memslots registered, the flat view gives %u", nact, nexp);
 	qsort(exp, nexp, sizeof(*exp), fuzz_slot_cmp);
 	qsort(act, nact, sizeof(*act), fuzz_slot_cmp);
 	for (i = 0; i < nexp; i++)
-		FUZZ_CHECK(!memcmp(&exp[i], &act[i], sizeof(exp[i])),
+		FUZZ_CHECK(exp[i].gpa == act[i].gpa && exp[i].size == act[i].size &&
+			   exp[i].hva == act[i].hva &&
+			   !((exp[i].flags ^ act[i].flags) & ~exp[i].free),
 			   "slot %u: gpa %#llx size %#llx flags %#x, want gpa %#llx size %#llx "
 			   "flags %#x", i, (unsigned long long)act[i].gpa,
 			   (unsigned long long)act[i].size, act[i].flags,
