@@ -303,6 +303,7 @@ static int run(struct cli *c, int notify)
 	fs.ram_mode = c->ram_mode;
 	clock_gettime(CLOCK_REALTIME, &fs.mount_time);
 	mfs_errlog_init(&fs);
+	mfs_fh_init(&fs);
 	if (mfs_ino_init(&fs) < 0)
 		goto out_machine;
 	se = mount_fs(c, &fs);
@@ -320,6 +321,7 @@ out_unmount:
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
 out_ino:
+	mfs_fh_fini(&fs);
 	mfs_ino_fini(&fs);
 out_machine:
 	vmm_machine_destroy(fs.mc);
@@ -330,29 +332,32 @@ out_machine:
 int main(int argc, char **argv)
 {
 	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL), .ram_mode = 0600 };
-	int notify = -1, rc;
+	int notify = -1, rc = 1;
 
 	vmm_machine_opts_default(&c.mo);
 	if (fuse_opt_add_arg(&c.fargs, argv[0]))
-		return 1;
+		goto out;
 	rc = parse_cli(argc, argv, &c);
 	if (rc)
-		return rc;
+		goto out;
+	rc = 2;
 	if (check_fuse_opts(&c) < 0)
-		return 2;
+		goto out;
+	rc = 1;
 	if (check_environment(c.mnt) < 0)
-		return 1;
+		goto out;
 	if (fuse_mounted_at(c.mnt)) {
 		fprintf(stderr, "mtreefs: mountpoint %s is busy: a FUSE filesystem is already "
 			"mounted there (fusermount3 -u %s, or make stop)\n", c.mnt, c.mnt);
-		return 1;
+		goto out;
 	}
 	mfs_table_init();
 	if (!c.foreground && daemonize(&notify) < 0) {
 		perror("mtreefs: fork");
-		return 1;
+		goto out;
 	}
 	rc = run(&c, notify);
+out:
 	fuse_opt_free_args(&c.fargs);
 	return rc;
 }

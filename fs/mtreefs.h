@@ -25,6 +25,7 @@ struct vmm_memory;
 struct vmm_flatview;
 struct vmm_ramblock;
 struct mfs_row;
+struct mfs_fh;
 
 #define MFS_ERRLOG_MAX	64		/* error_log keeps the last N rejections */
 #define MFS_IO_MAX	(1u << 20)	/* largest read/write request asked of the kernel */
@@ -52,6 +53,9 @@ struct mfs {
 	size_t nr_inos, cap_inos;
 	uint32_t *hash;			/* open addressing: index + 1, 0 = empty */
 	size_t hash_cap;
+
+	pthread_mutex_t fh_lock;
+	struct mfs_fh *fhs;		/* open files and directories (fs/ops.c) */
 
 	pthread_mutex_t log_lock;
 	char *log[MFS_ERRLOG_MAX];
@@ -183,5 +187,7 @@ int mfs_ctl_exec(struct mfs *fs, const char *region, const char *text, size_t le
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops mfs_ops;
+void mfs_fh_init(struct mfs *fs);
+void mfs_fh_fini(struct mfs *fs);
 
 #endif

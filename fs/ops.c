@@ -32,15 +32,76 @@ struct mfs_fh {
 	const struct mfs_row *row;
 	char *key;
 	struct vmm_buf buf;
+	struct mfs *fs;
+	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
 };
 
-static void fh_put(struct mfs_fh *fh)
+static void fh_free(struct mfs_fh *fh)
 {
-	if (atomic_fetch_sub(&fh->refs, 1) != 1)
-		return;
 	vmm_buf_free(&fh->buf);
 	free(fh->key);
 	free(fh);
+}
+
+/* A new open file, one reference, on the list of open files. */
+static struct mfs_fh *fh_new(struct mfs *fs, const struct mfs_row *row)
+{
+	struct mfs_fh *fh = calloc(1, sizeof(*fh));
+
+	if (!fh)
+		return NULL;
+	atomic_init(&fh->refs, 1);
+	fh->row = row;
+	fh->fs = fs;
+	vmm_buf_init(&fh->buf);
+	pthread_mutex_lock(&fs->fh_lock);
+	fh->next = fs->fhs;
+	if (fs->fhs)
+		fs->fhs->prev = fh;
+	fs->fhs = fh;
+	pthread_mutex_unlock(&fs->fh_lock);
+	return fh;
+}
+
+static void fh_put(struct mfs_fh *fh)
+{
+	struct mfs *fs = fh->fs;
+
+	if (atomic_fetch_sub(&fh->refs, 1) != 1)
+		return;
+	pthread_mutex_lock(&fs->fh_lock);
+	if (fh->prev)
+		fh->prev->next = fh->next;
+	else
+		fs->fhs = fh->next;
+	if (fh->next)
+		fh->next->prev = fh->prev;
+	pthread_mutex_unlock(&fs->fh_lock);
+	fh_free(fh);
+}
+
+void mfs_fh_init(struct mfs *fs)
+{
+	pthread_mutex_init(&fs->fh_lock, NULL);
+	fs->fhs = NULL;
+}
+
+/**
+ * mfs_fh_fini() - free the files still open when the session ended
+ * @fs: filesystem whose session loop has returned (no request runs any more)
+ *
+ * A session ended by a signal or an unmount gets no RELEASE for the files
+ * its clients still had open; their snapshots are freed here.
+ */
+void mfs_fh_fini(struct mfs *fs)
+{
+	while (fs->fhs) {
+		struct mfs_fh *fh = fs->fhs;
+
+		fs->fhs = fh->next;
+		fh_free(fh);
+	}
+	pthread_mutex_destroy(&fs->fh_lock);
 }
 
 static struct mfs *req_fs(fuse_req_t req)
@@ -409,17 +470,14 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	topo_unlock(fs, NULL);
 	vmm_buf_free(&l.key);
 	free(key);
-	snap = calloc(1, sizeof(*snap));
+	snap = rc == 0 ? fh_new(fs, row) : NULL;
 	if (rc == 0 && !snap)
 		rc = -ENOMEM;
 	if (rc < 0) {
-		free(snap);
 		vmm_buf_free(&l.out);
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	atomic_init(&snap->refs, 1);
-	snap->row = row;
 	snap->buf = l.out;
 	fi->fh = (uintptr_t)snap;
 	fuse_reply_open(req, fi);
@@ -474,14 +532,11 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc < 0)
 		goto fail;
 	rc = open_check(row, fi->flags);
-	if (rc == 0 && !(fh = calloc(1, sizeof(*fh))))
+	if (rc == 0 && !(fh = fh_new(fs, row)))
 		rc = -ENOMEM;
 	if (rc < 0)
 		goto fail_key;
-	atomic_init(&fh->refs, 1);
-	fh->row = row;
 	fh->key = key;
-	vmm_buf_init(&fh->buf);
 	/* The snapshot a reader sees: rendered once, here. */
 	if (row->render && (fi->flags & O_ACCMODE) != O_WRONLY) {
 		rc = render(fs, row, key, &fh->buf);
@@ -494,8 +549,9 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 	return;
 fail_fh:
-	vmm_buf_free(&fh->buf);
-	free(fh);
+	fh_put(fh);
+	fuse_reply_err(req, -rc);
+	return;
 fail_key:
 	free(key);
 fail:
