@@ -11,7 +11,9 @@
 # written to $BUILD/bench/results.md, with a tab-separated copy in results.tsv
 # (columns: id, measurement, value, reference, reference value, ratio, target,
 # verdict). BENCH_SIZES overrides the region counts (default "100 1000 10000
-# 100000"); BENCH_QUICK=1 makes every loop shorter.
+# 100000"); BENCH_QUICK=1 makes every loop shorter; BENCH_ACCEL=none|kvm
+# overrides the accelerator (default kvm when /dev/kvm works). Without
+# /dev/fuse (or with BENCH_FUSE=0) only the library figures are measured; the rest say why not.
 set -u
 BUILD=${BUILD:-build}
 export BUILD
@@ -59,12 +61,21 @@ mount_bench() { # mount_bench OPTIONS...: mount (as tests/lib.sh) or die
 	mount_machine "$@" || die "mtreefs $* did not mount"
 }
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=none; fi
+if [ -n "${BENCH_ACCEL:-}" ]; then ACCEL=$BENCH_ACCEL
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=none; fi
+FUSE_WHY=
+if [ "${BENCH_FUSE:-1}" = 0 ]; then
+	FUSE_WHY="BENCH_FUSE=0"
+elif [ ! -c /dev/fuse ] || [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+	FUSE_WHY="/dev/fuse is missing or not accessible"
+elif ! command -v fusermount3 >/dev/null 2>&1 && [ "$(id -u)" -ne 0 ]; then
+	FUSE_WHY="fusermount3 is missing"
+fi
 QEMU=
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	QEMU_WHY="qemu-system-x86_64 not installed"
 elif [ "$ACCEL" != kvm ]; then
-	QEMU_WHY="no /dev/kvm for QEMU"
+	QEMU_WHY="QEMU references need KVM (accel is $ACCEL)"
 else
 	QEMU=$(qemu-system-x86_64 --version | head -1)
 fi
@@ -72,6 +83,13 @@ fi
 
 # ---- 1 and 2: guest memory through the ram files (1 GiB memfd RAM block) ----
 bench_ram() {
+	if [ -n "$FUSE_WHY" ]; then
+		row 1 "seq read ramblocks/pc.ram/ram" "skipped: $FUSE_WHY" "-" "-" "-" \
+			">= 0.75x direct, faster than pmemsave" "n/a"
+		row 2 "8-byte pread, address-spaces/memory/ram" "skipped: $FUSE_WHY" "-" "-" \
+			"-" "-" "-"
+		return
+	fi
 	mount_bench -m 1G --ram-backend memfd --accel "$ACCEL"
 	ram=$MNT/ramblocks/pc.ram/ram
 	fd=$(cat "$MNT/ramblocks/pc.ram/fd")
@@ -111,6 +129,7 @@ bench_ram() {
 }
 
 bench_qemu() {
+	[ -n "$FUSE_WHY" ] && return
 	if [ -z "$QEMU" ]; then
 		row 1 "seq read, 1 MiB (copied to tmpfs)" "$COPY_1M GiB/s" "QEMU pmemsave 1 GiB" \
 			"skipped: $QEMU_WHY" "-" "faster than pmemsave" "n/a"
@@ -144,40 +163,50 @@ topo() { # topo N: the generated script (generated once; the name carries its fo
 	echo "$f"
 }
 
-bench_lib_n() { # bench_lib_n N
-	l=$($BLIB run "$(topo "$1")" "$ACCEL") || die "bench_lib at $1 regions"
-	eval "LIB_MAP_$1=$(kv map_us "$l") LIB_UNMAP_$1=$(kv unmap_us "$l")"
-	eval "LIB_MOVE_$1=$(kv move_us "$l") LIB_IOCTLS_$1='$(kv map_ioctls "$l")/$(kv unmap_ioctls "$l")/$(kv move_ioctls "$l")'"
-	eval "LIB_RENDER_$1=$(kv render_ms "$l") LIB_PRINT_$1=$(kv print_flatview_ms "$l")"
-	eval "LIB_RANGES_$1=$(kv ranges "$l")"
+# Results go to variables named after what, accel tag (S soft table, K KVM) and N.
+put() { eval "$1_$2_$3=\$4"; }
+get() { eval "printf '%s' \"\${$1_$2_$3:-}\""; }
+tag() { if [ "$1" = kvm ]; then echo K; else echo S; fi; }
+
+bench_lib_n() { # bench_lib_n N ACCEL
+	l=$($BLIB run "$(topo "$1")" "$2") || die "bench_lib at $1 regions"
+	a=$(tag "$2")
+	put LMAP $a $1 "$(kv map_us "$l")"; put LUNMAP $a $1 "$(kv unmap_us "$l")"
+	put LMOVE $a $1 "$(kv move_us "$l")"
+	put LIO $a $1 "$(kv map_ioctls "$l")/$(kv unmap_ioctls "$l")/$(kv move_ioctls "$l")"
+	put RENDER $a $1 "$(kv render_ms "$l")"; put PRINT $a $1 "$(kv print_flatview_ms "$l")"
+	put RANGES $a $1 "$(kv ranges "$l")"
+	put RAWADD $a $1 "$(kv raw_add_us "$l")"; put RAWDEL $a $1 "$(kv raw_del_us "$l")"
 }
 
-fuse_edit() { # fuse_edit N COUNT: map/unmap and move through the global ctl
+fuse_edit() { # fuse_edit N COUNT ACCEL: map/unmap and move through the global ctl
 	ctl=$MNT/ctl
+	a=$(tag "$3")
 	mapc="map edit in devs at 0x1000"
 	c0=$(cat "$MNT/machine/kvm/memslot_calls")
 	e=$($BFS -p "$T_PID" edit "$ctl" "$2" "$mapc" "unmap edit") || die "edits at $1"
 	c1=$(cat "$MNT/machine/kvm/memslot_calls")
-	eval "FS_MAP_$1=$(kv median_us "$e") FS_MAPD_$1=$(kv daemon_us "$e")"
-	eval "FS_MAPIO_$1=$(calc "($c1 - $c0) / $2")"
+	put FMAP $a $1 "$(kv median_us "$e")"; put FMAPD $a $1 "$(kv daemon_us "$e")"
+	put FMAPIO $a $1 "$(calc "($c1 - $c0) / $2")"
 	# The write returning is the commit point: the views must show it now.
 	printf '%s\n' "$mapc" > "$ctl" || die "map at $1"
 	grep -q '^  0000000100001000-0000000100001fff (prio 0, ram): edit KVM$' \
 		"$MNT/info/flatview" || die "info/flatview does not show the edit at $1"
 	grep -q ' 0x0000000100001000 0x0000000000001000 ' "$MNT/info/memslots" ||
 		die "info/memslots does not show the edit at $1"
-	c0=$c1
+	c0=$(cat "$MNT/machine/kvm/memslot_calls")
 	e=$($BFS -p "$T_PID" edit "$ctl" "$2" "set edit addr 0x3000" "set edit addr 0x1000") ||
 		die "moves at $1"
 	c1=$(cat "$MNT/machine/kvm/memslot_calls")
-	eval "FS_MOVE_$1=$(kv median_us "$e") FS_MOVED_$1=$(kv daemon_us "$e")"
-	eval "FS_MOVEIO_$1=$(calc "($c1 - $c0) / $2")"
+	put FMOVE $a $1 "$(kv median_us "$e")"; put FMOVED $a $1 "$(kv daemon_us "$e")"
+	put FMOVEIO $a $1 "$(calc "($c1 - $c0) / $2")"
+	printf 'unmap edit\n' > "$ctl" || die "unmap at $1"
 }
 
 fuse_views() { # fuse_views N: info/flatview through the mount; walk and cat at 10k
 	n=50; [ "$1" -ge 100000 ] && n=5
 	v=$($BFS -p "$T_PID" cat "$MNT/info/flatview" $n) || die "cat info/flatview at $1"
-	eval "FS_FLAT_$1=$(calc "$(kv median_us "$v") / 1000")"
+	put FLAT "$(tag "$ACCEL")" "$1" "$(calc "$(kv median_us "$v") / 1000")"
 	[ "$1" = 10000 ] || return 0
 	w=$($BFS -p "$T_PID" walk "$MNT") || die "walk at $1"
 	WALK_N=$(kv entries "$w"); WALK_S=$(kv total_s "$w")
@@ -191,58 +220,85 @@ fuse_views() { # fuse_views N: info/flatview through the mount; walk and cat at 
 	CATRB_US=$(kv median_us "$c"); CATRB_D=$(kv daemon_us "$c")
 }
 
+ACCELS=none
+[ "$ACCEL" = kvm ] && ACCELS="none kvm"
+
 bench_topo() {
 	for n in $SIZES; do
 		echo "# $n regions" >&2
-		bench_lib_n "$n"
-		mount_bench --script "$(topo "$n")" --accel "$ACCEL"
-		count=400; [ "$n" -ge 100000 ] && count=20
+		count=400; [ "$n" -ge 100000 ] && count=40
 		[ "$QUICK" = 1 ] && count=$((count / 4))
-		fuse_edit "$n" "$count"
-		fuse_views "$n"
-		unmount_machine
+		for acc in $ACCELS; do
+			bench_lib_n "$n" "$acc"
+			[ -n "$FUSE_WHY" ] && continue
+			mount_bench --script "$(topo "$n")" --accel "$acc"
+			fuse_edit "$n" "$count" "$acc"
+			[ "$acc" = "$ACCEL" ] && fuse_views "$n"
+			unmount_machine
+		done
 	done
 }
 
-get() { eval "printf '%s' \"\${$1_$2:-}\""; }
+accel_label() { if [ "$1" = K ]; then echo KVM; else echo "soft memslot table"; fi; }
 
-report_topo() {
+report_edits() { # report_edits TAG
+	a=$1; al=$(accel_label "$a")
 	for n in $SIZES; do
-		row 3 "edit via ctl at $n regions: map/unmap, move (median; daemon CPU)" \
-			"$(get FS_MAP "$n") / $(get FS_MOVE "$n") us; $(get FS_MAPD "$n") / $(get FS_MOVED "$n") us" \
+		[ -n "$FUSE_WHY" ] ||
+		row 3 "edit via ctl, $al, $n regions: map/unmap, move (median; daemon CPU mean)" \
+			"$(get FMAP $a "$n") / $(get FMOVE $a "$n") us; $(get FMAPD $a "$n") / $(get FMOVED $a "$n") us" \
 			"memslot ioctls per edit (map/unmap, move)" \
-			"$(get FS_MAPIO "$n") / $(get FS_MOVEIO "$n")" "-" "-" "-"
-		row 3 "edit via library at $n regions: map / unmap / move (median)" \
-			"$(get LIB_MAP "$n") / $(get LIB_UNMAP "$n") / $(get LIB_MOVE "$n") us" \
-			"memslot ioctls per edit (map/unmap/move)" "$(get LIB_IOCTLS "$n")" "-" "-" "-"
+			"$(get FMAPIO $a "$n") / $(get FMOVEIO $a "$n")" "-" "-" "-"
+		ref="memslot ioctls per edit (map/unmap/move)"; rv=$(get LIO $a "$n")
+		if [ "$a" = K ]; then
+			ref="$ref; raw KVM_SET_USER_MEMORY_REGION add / delete of a 4 KiB slot"
+			rv="$rv; $(get RAWADD $a "$n") / $(get RAWDEL $a "$n") us"
+		fi
+		row 3 "edit via library, $al, $n regions: map / unmap / move (median)" \
+			"$(get LMAP $a "$n") / $(get LUNMAP $a "$n") / $(get LMOVE $a "$n") us" \
+			"$ref" "$rv" "-" "-" "-"
 	done
 	case " $SIZES " in *" 1000 "*" 100000 "*) ;; *) return ;; esac
-	r=$(calc "$FS_MOVE_100000 / $FS_MOVE_1000")
-	row 3 "move via ctl at 100k regions" "$FS_MOVE_100000 us" "same at 1k regions" \
-		"$FS_MOVE_1000 us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
-	r=$(calc "$FS_MAP_100000 / $FS_MAP_1000")
-	row 3 "map/unmap via ctl at 100k regions" "$FS_MAP_100000 us" "same at 1k regions" \
-		"$FS_MAP_1000 us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
-	r=$(calc "$LIB_MOVE_100000 / $LIB_MOVE_1000")
-	row 3 "move via library at 100k regions" "$LIB_MOVE_100000 us" "same at 1k regions" \
-		"$LIB_MOVE_1000 us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
+	for what in LMOVE:"move via library" FMOVE:"move via ctl" FMAP:"map/unmap via ctl"; do
+		var=${what%%:*}; label=${what#*:}
+		v100k=$(get "$var" $a 100000); v1k=$(get "$var" $a 1000)
+		if [ -z "$v100k" ]; then
+			row 3 "$label, $al, 100k regions" "skipped: $FUSE_WHY" "-" "-" "-" "<= 2x" "n/a"
+			continue
+		fi
+		r=$(calc "$v100k / $v1k")
+		row 3 "$label, $al, 100k regions" "$v100k us" "same at 1k regions" "$v1k us" \
+			"${r}x" "<= 2x" "$(verdict "$r <= 2")"
+	done
+}
+
+report_topo() {
+	for acc in $ACCELS; do
+		report_edits "$(tag "$acc")"
+	done
 }
 
 report_views() {
 	qref="QEMU info mtree -f via QMP (pc, 1 GiB)"
 	qval="skipped: ${QEMU_WHY:-}"
-	[ -n "$QEMU" ] && qval="$QEMU_MTREE_MS ms ($QEMU_MTREE_N ranges)"
+	[ -n "${QEMU_MTREE_MS:-}" ] && qval="$QEMU_MTREE_MS ms ($QEMU_MTREE_N ranges)"
+	a=$(tag "$ACCEL")
 	for n in $SIZES; do
 		[ "$n" -ge 1000 ] || continue
-		rr=$(get LIB_RENDER "$n")
+		rr=$(get RENDER $a "$n")
 		t="-"; v="-"
 		if [ "$n" = 100000 ]; then t="well under 1 s (< 250 ms)"; v=$(verdict "$rr < 250"); fi
-		row 4 "vmm_flatview_render, $n regions ($(get LIB_RANGES "$n") ranges)" "$rr ms" \
+		row 4 "vmm_flatview_render, $n regions ($(get RANGES $a "$n") ranges)" "$rr ms" \
 			"-" "-" "-" "$t" "$v"
 		row 4 "info/flatview at $n regions: cat via mount / vmm_print_flatview" \
-			"$(get FS_FLAT "$n") / $(get LIB_PRINT "$n") ms" "$qref" "$qval" "-" "-" "-"
+			"$(get FLAT $a "$n") / $(get PRINT $a "$n") ms" "$qref" "$qval" "-" "-" "-"
 	done
 	case " $SIZES " in *" 10000 "*) ;; *) return ;; esac
+	if [ -n "$FUSE_WHY" ]; then
+		row 4 "ls -R / cat through the mount at 10k regions" "skipped: $FUSE_WHY" "-" "-" \
+			"-" "well under 1 ms daemon/file" "n/a"
+		return
+	fi
 	row 4 "walk (readdir + lstat) of the mount at 10k regions, $WALK_N entries" \
 		"$WALK_US us/entry (daemon $WALK_D us)" "ls -R of the mount, total" "$LSR_S s" \
 		"-" "well under 1 ms daemon/file (< 250 us)" "$(verdict "$WALK_D < 250")"
@@ -260,6 +316,7 @@ print_table() {
 		echo
 		echo "- CPU: $cpu, $(nproc) CPUs; kernel $(uname -r); accel: $ACCEL"
 		echo "- QEMU: ${QEMU:-$QEMU_WHY}"
+		echo "- FUSE: ${FUSE_WHY:-/dev/fuse, libfuse $(pkg-config --modversion fuse3 2>/dev/null)}"
 		echo "- mtreefs: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 		echo
 		echo "| # | measurement | value | reference | reference value | ratio | target | verdict |"
