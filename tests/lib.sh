@@ -16,6 +16,14 @@ T_DIR=
 T_PID=
 MNT=
 MTREEFS_WRAP=${MTREEFS_WRAP:-}
+# ThreadSanitizer maps its shadow at fixed addresses and dies with "mmap at
+# bad address" (or "unexpected memory mapping") when the kernel randomizes
+# more address bits than it knows (vm.mmap_rnd_bits above 28): a TSan daemon
+# runs with randomization off, which changes nothing else about it.
+T_NORAND=
+case "$BUILD" in
+*thread*|*tsan*) setarch "$(uname -m)" -R true 2>/dev/null && T_NORAND="setarch $(uname -m) -R" ;;
+esac
 
 diag() { printf '# %s\n' "$*"; }
 
@@ -109,7 +117,7 @@ mount_machine() {
 	MNT=$T_DIR/mnt
 	mkdir -p "$MNT"
 	# shellcheck disable=SC2086
-	$MTREEFS_WRAP "$MTREEFS" "$MNT" -f "$@" >"$T_DIR/daemon.log" 2>&1 &
+	$MTREEFS_WRAP $T_NORAND "$MTREEFS" "$MNT" -f "$@" >"$T_DIR/daemon.log" 2>&1 &
 	T_PID=$!
 	i=0
 	while [ $i -lt 200 ]; do

@@ -5,8 +5,9 @@
 # ctl (create, map, delete regions), readers loop on ram, info/flatview and
 # attribute files, and the daemon (with a running vCPU when KVM is there) is
 # told to stop mid-stream. It must exit with status 0 within seconds, leave
-# no mount behind, and the ASan/TSan builds must report nothing; the clients
-# only ever see their operations succeed or fail with an errno, never hang.
+# no mount behind, and the ASan/TSan builds must report nothing (a "stress"
+# test, so `make tsan` runs it); the clients only ever see their operations
+# succeed or fail with an errno, never hang.
 # (SIGINT is not tried: a background job inherits it ignored, and libfuse
 # keeps an ignored signal ignored, as daemons should.)
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
