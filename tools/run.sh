@@ -12,7 +12,7 @@ BIN=$top/$BUILD/mtreefs
 PIDFILE=${XDG_RUNTIME_DIR:-/tmp}/mtreefs-$(id -u).pid
 
 start() {
-	if mountpoint -q "$MNT" 2>/dev/null; then
+	if mounted; then
 		echo "mtreefs: already mounted at $MNT ('make stop' to unmount)"
 		exit 1
 	fi
@@ -50,9 +50,15 @@ Stop with: make stop
 TOUR
 }
 
+# Is anything mounted at $MNT, a dead mount (daemon killed) included?
+mounted() {
+	d=$(cd "$(dirname "$MNT")" 2>/dev/null && pwd)/$(basename "$MNT")
+	awk -v d="$d" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+
 stop() {
-	if mountpoint -q "$MNT" 2>/dev/null; then
-		fusermount3 -u "$MNT" 2>/dev/null || umount "$MNT"
+	if mounted; then
+		fusermount3 -u "$MNT" 2>/dev/null || umount "$MNT" 2>/dev/null || umount -l "$MNT"
 	fi
 	if [ -f "$PIDFILE" ]; then
 		pid=$(cat "$PIDFILE")
