@@ -101,9 +101,14 @@ bench_ram() {
 		die "pre-faulting pc.ram failed"
 	reps=3; [ "$QUICK" = 1 ] && reps=1
 	for bs in 4096 131072 1048576; do
-		f=$($BFS seq "$ram" $GIB $bs $reps) || die "seq read of $ram"
-		d=$($BFS seq "$direct" $GIB $bs $reps) || die "seq read of $direct"
-		fg=$(kv gib_s "$f"); dg=$(kv gib_s "$d")
+		# Alternate the two so that load from elsewhere hits both alike; best pass each.
+		fg=0; dg=0
+		for _ in $(seq $reps); do
+			f=$($BFS seq "$ram" $GIB $bs 1) || die "seq read of $ram"
+			d=$($BFS seq "$direct" $GIB $bs 1) || die "seq read of $direct"
+			ge "$fg" "$(kv gib_s "$f")" || fg=$(kv gib_s "$f")
+			ge "$dg" "$(kv gib_s "$d")" || dg=$(kv gib_s "$d")
+		done
 		r=$(calc "$fg / $dg")
 		if [ $bs = 1048576 ]; then
 			FUSE_1M=$fg
@@ -114,12 +119,15 @@ bench_ram() {
 		row 1 "seq read ramblocks/pc.ram/ram, $((bs / 1024)) KiB preads" "$fg GiB/s" \
 			"same memfd via /proc/PID/fd, $((bs / 1024)) KiB" "$dg GiB/s" "${r}x" "$t" "$v"
 	done
-	c=$($BFS copy "$ram" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 $reps) ||
-		die "copy of $ram"
-	COPY_1M=$(kv gib_s "$c")
-	c=$($BFS copy "$direct" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 $reps) ||
-		die "copy of $direct"
-	COPY_DIRECT=$(kv gib_s "$c")
+	COPY_1M=0; COPY_DIRECT=0
+	for _ in $(seq $reps); do
+		c=$($BFS copy "$ram" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 1) ||
+			die "copy of $ram"
+		ge "$COPY_1M" "$(kv gib_s "$c")" || COPY_1M=$(kv gib_s "$c")
+		c=$($BFS copy "$direct" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 1) ||
+			die "copy of $direct"
+		ge "$COPY_DIRECT" "$(kv gib_s "$c")" || COPY_DIRECT=$(kv gib_s "$c")
+	done
 	row 1 "ram file copied to a tmpfs file, 1 MiB requests" "$COPY_1M GiB/s" \
 		"same memfd via /proc/PID/fd copied to tmpfs" "$COPY_DIRECT GiB/s" \
 		"$(calc "$COPY_1M / $COPY_DIRECT")x" "-" "-"
@@ -240,7 +248,7 @@ ACCELS=none
 bench_topo() {
 	for n in $SIZES; do
 		echo "# $n regions" >&2
-		count=400; [ "$n" -ge 100000 ] && count=40
+		count=400
 		[ "$QUICK" = 1 ] && count=$((count / 4))
 		for acc in $ACCELS; do
 			bench_lib_n "$n" "$acc"
@@ -335,6 +343,7 @@ print_table() {
 		echo "- CPU: $cpu, $(nproc) CPUs; kernel $(uname -r); accel: $ACCEL"
 		echo "- QEMU: ${QEMU:-$QEMU_WHY}"
 		echo "- FUSE: ${FUSE_WHY:-/dev/fuse, libfuse $(pkg-config --modversion fuse3 2>/dev/null)}"
+		echo "- load average (1/5/15 min) at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 		echo "- mtreefs: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 		echo
 		echo "| # | measurement | value | reference | reference value | ratio | target | verdict |"
@@ -345,6 +354,7 @@ print_table() {
 }
 
 start=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_ram
 bench_qemu
 bench_topo
