@@ -101,6 +101,9 @@ unmount_machine() {
 		wait "$T_PID" 2>/dev/null
 		T_PID=
 	fi
+	# Keep every daemon's log for check_daemon_log; the next mount starts afresh.
+	[ -f "$T_DIR/daemon.log" ] && cat "$T_DIR/daemon.log" >>"$T_DIR/daemons.log" &&
+		: >"$T_DIR/daemon.log"
 }
 
 t_cleanup() {
@@ -129,11 +132,14 @@ mount_machine() {
 	return 1
 }
 
-# The daemon's log must be free of sanitizer reports (ASan/UBSan/TSan builds).
+# The logs of every daemon this test ran must be free of sanitizer reports
+# (ASan/UBSan/TSan builds).
 check_daemon_log() {
-	if grep -qE 'Sanitizer|runtime error:' "$T_DIR/daemon.log" 2>/dev/null; then
+	if cat "$T_DIR/daemons.log" "$T_DIR/daemon.log" 2>/dev/null |
+	   grep -qE 'Sanitizer|runtime error:'; then
 		ok 1 "daemon log has no sanitizer report"
-		head -40 "$T_DIR/daemon.log" | sed 's/^/# /'
+		cat "$T_DIR/daemons.log" "$T_DIR/daemon.log" 2>/dev/null |
+			grep -A40 -m1 -E 'Sanitizer|runtime error:' | sed 's/^/# /'
 	else
 		ok 0 "daemon log has no sanitizer report"
 	fi
