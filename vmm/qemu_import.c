@@ -37,6 +37,7 @@ struct qnode {
 	unsigned rom_hits, ram_hits;	/* -f ranges below it printed rom / ram */
 	bool dead;		/* a duplicate printing of another node */
 	bool group_root, section_root, emitted;
+	unsigned char color;	/* check_cycles(): 0 unseen, 1 on the path, 2 done */
 	struct qnode *parent;
 	struct qnode **kids;	/* printed order */
 	struct qnode **list;	/* QEMU's subregion list order (see sort_list) */
@@ -394,6 +395,61 @@ static int resolve_targets(struct qimp *im)
 					   a->tname);
 	}
 	return 0;
+}
+
+/* The next node reachable from @n after @i steps: its children, then its alias target. */
+static struct qnode *edge(const struct qnode *n, size_t i)
+{
+	return i < n->nkids ? n->kids[i] : i == n->nkids ? n->target : NULL;
+}
+
+/*
+ * An alias that reaches itself through containers and aliases would make
+ * QEMU's rendering (and our walks) recurse without end; refuse such a dump
+ * with ELOOP, as the model refuses the same edit. Iterative depth-first
+ * search, so a long chain cannot exhaust the stack.
+ */
+static int check_cycles(struct qimp *im)
+{
+	struct { struct qnode *n; size_t i; } *st;
+	int r = 0;
+
+	st = calloc(im->nn + 1, sizeof(*st));
+	if (!st)
+		return vmm_err_set(im->err, -ENOMEM, "out of memory");
+	for (size_t k = 0; k < im->nn && !r; k++) {
+		size_t sp = 0;
+
+		if (im->n[k]->color)
+			continue;
+		st[sp].n = im->n[k], st[sp].i = 0, sp++;
+		im->n[k]->color = 1;
+		while (sp && !r) {
+			struct qnode *n = st[sp - 1].n;
+			size_t i = st[sp - 1].i;
+			struct qnode *m;
+
+			if (i > n->nkids) {
+				n->color = 2;
+				sp--;
+				continue;
+			}
+			st[sp - 1].i++;
+			m = edge(n, i);
+			if (!m || m->color == 2)
+				continue;
+			if (m->color == 1) {
+				r = vmm_err_set(im->err, -ELOOP,
+						"line %u: '%s' reaches itself through aliases and containers",
+						n->line, n->name);
+				break;
+			}
+			m->color = 1;
+			st[sp].n = m, st[sp].i = 0, sp++;
+		}
+	}
+	free(st);
+	return r;
 }
 
 typedef __int128 s128;
@@ -935,6 +991,8 @@ int vmm_qemu_import(const char *tree, size_t tree_len, const char *flat, size_t 
 	r = parse_dump(&im, tree, tree_len);
 	if (!r)
 		r = resolve_targets(&im);
+	if (!r)
+		r = check_cycles(&im);
 	if (!r)
 		r = settle(&im);
 	if (!r)
