@@ -5,7 +5,7 @@
 # something is missing: as root through apt-get, otherwise it prints the exact
 # command to run. Used by `make check`, `make run` and .ci/run.
 set -u
-PKGS="build-essential libfuse3-dev fuse3 pkg-config perl binutils util-linux python3 libxml2-utils groff-base man-db bsdextrautils clang"
+PKGS="build-essential libfuse3-dev fuse3 pkg-config perl binutils util-linux python3 libxml2-utils groff-base man-db bsdextrautils clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -38,11 +38,14 @@ struct vmm_ctl_ctx {
 };
 
 /*
- * Execute @len bytes of @text as one transaction: every line applies, or none
- * does and the model is exactly as before. begin/commit/abort lines open and
- * close transactions that outlive the call (the ctl file's batching across
- * writes); the call's own work nests inside them. Returns 0 or -errno, with
- * @err's message naming the line ("line 3: unknown region 'foo'").
+ * Execute @len bytes of @text. Without transaction lines the call is one
+ * transaction: every line applies, or none does and the model is exactly as
+ * before; a begin...commit pair inside the call nests and keeps that. A line
+ * that reaches outside the call - a commit/abort closing a begin of an earlier
+ * call, or a begin still open when the call ends (the ctl file's batching
+ * across writes) - splits the call there: the lines before it are settled
+ * first, and an error after it undoes only the lines after it. Returns 0 or
+ * -errno, with @err's message naming the line ("line 3: unknown region 'foo'").
  */
 int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct vmm_err *err);
 
