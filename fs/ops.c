@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vmm/kvm.h>
 #include <vmm/machine.h>
 
 #include "mtreefs.h"
@@ -643,7 +644,7 @@ static void ram_write(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, const c
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
 	size_t done = 0;
-	unsigned d;
+	unsigned d, i;
 	int rc = with_view(fs, fh->row, fh->key, view_segs, &sp);
 
 	if (rc < 0) {
@@ -651,9 +652,16 @@ static void ram_write(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, const c
 		return;
 	}
 	d = data_segs(&sp);
-	for (unsigned i = 0; i < d && !sp.segs[i].ro_fd; i++) {
+	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
 		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
 		done += sp.segs[i].len;
+	}
+	if (i) {
+		/* after the copy, so a log read in between cannot lose this write */
+		topo_lock(fs, NULL);
+		while (i--)
+			vmm_accel_mark_dirty_host(fs->mc->accel, sp.segs[i].host, sp.segs[i].len);
+		topo_unlock(fs, NULL);
 	}
 	mfs_segs_release(sp.segs, (unsigned)sp.n);
 	if (done || size == 0)

@@ -436,6 +436,25 @@ void vmm_accel_mark_dirty(struct vmm_accel *a, uint64_t gpa, uint64_t len)
 	}
 }
 
+void vmm_accel_mark_dirty_host(struct vmm_accel *a, const void *host, uint64_t len)
+{
+	uint64_t lo = (uint64_t)(uintptr_t)host, end = lo + len < lo ? UINT64_MAX : lo + len;
+
+	if (!len)
+		return;
+	/* the same host page may back several slots (aliases): mark it in each */
+	for (unsigned i = 0; i < a->t.nr_by_gpa[0]; i++) {
+		const struct memslot_entry *e = entry(&a->t, 0, a->t.by_gpa[0][i]);
+		uint64_t from, to;
+
+		if (!e->dirty || e->s.hva >= end || e->s.hva + e->s.size <= lo)
+			continue;
+		from = lo > e->s.hva ? lo : e->s.hva;
+		to = end < e->s.hva + e->s.size ? end : e->s.hva + e->s.size;
+		vmm_accel_mark_dirty(a, e->s.gpa + (from - e->s.hva), to - from);
+	}
+}
+
 /*
  * Hand out and clear the pages dirtied since the last call. On KVM the
  * kernel's log (guest writes) is merged with the host-side writes recorded

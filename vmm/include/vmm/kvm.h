@@ -99,6 +99,12 @@ unsigned vmm_accel_memslot_count(const struct vmm_accel *a);
  */
 int vmm_accel_get_dirty_log(struct vmm_accel *a, uint32_t slot, uint64_t *bitmap);
 void vmm_accel_mark_dirty(struct vmm_accel *a, uint64_t gpa, uint64_t len);
+/*
+ * Host-side write of @len bytes at host address @host: marks the pages dirty
+ * in every logging slot whose userspace range holds them (a page an alias
+ * maps twice is dirty in both slots), as QEMU marks its own writes.
+ */
+void vmm_accel_mark_dirty_host(struct vmm_accel *a, const void *host, uint64_t len);
 
 /**
  * struct vmm_accel_stats - ioctl accounting for tests and benchmarks
