@@ -754,6 +754,51 @@ static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_lseek(req, (off_t)sk.result);
 }
 
+/*
+ * The tree is the topology: names are made and removed by ctl commands, never
+ * by mkdir, rm, mv or ln. Without these callbacks FUSE would answer ENOSYS
+ * ("Function not implemented") to root, who passes the 0555 directory modes;
+ * answer what the VFS answers for a filesystem that cannot do it (sysfs):
+ * EPERM, and EACCES for creating a file.
+ */
+static void mfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      dev_t rdev)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		       const char *newname, unsigned int flags)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		       struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EACCES);
+}
+
 /* Ask for 1 MiB requests so a big read crosses the kernel boundary rarely. */
 static void mfs_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -770,6 +815,14 @@ const struct fuse_lowlevel_ops mfs_ops = {
 	.getattr = mfs_getattr,
 	.setattr = mfs_setattr,
 	.readlink = mfs_readlink,
+	.mknod = mfs_mknod,
+	.mkdir = mfs_mkdir,
+	.unlink = mfs_unlink,
+	.rmdir = mfs_unlink,
+	.symlink = mfs_symlink,
+	.rename = mfs_rename,
+	.link = mfs_link,
+	.create = mfs_create,
 	.opendir = mfs_opendir,
 	.readdir = mfs_readdir,
 	.releasedir = mfs_releasedir,
