@@ -106,6 +106,7 @@ typedef void (*mfs_list_cb)(void *arg, const char *name);
 /* Row flags */
 #define MFS_NOLOCK	(1u << 0)	/* render/write run without the topology lock */
 #define MFS_BIG		(1u << 1)	/* size not rendered by getattr (reported as 0) */
+#define MFS_GROWS	(1u << 2)	/* a log: a read at the end renders again (tail -f) */
 
 /**
  * struct mfs_row - one kind of file

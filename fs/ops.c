@@ -32,6 +32,7 @@ struct mfs_fh {
 	atomic_uint refs;
 	const struct mfs_row *row;
 	char *key;
+	pthread_mutex_t lock;		/* MFS_GROWS rows: @buf may be replaced by a read */
 	struct vmm_buf buf;
 	struct mfs *fs;
 	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
@@ -39,6 +40,7 @@ struct mfs_fh {
 
 static void fh_free(struct mfs_fh *fh)
 {
+	pthread_mutex_destroy(&fh->lock);
 	vmm_buf_free(&fh->buf);
 	free(fh->key);
 	free(fh);
@@ -52,6 +54,7 @@ static struct mfs_fh *fh_new(struct mfs *fs, const struct mfs_row *row)
 	if (!fh)
 		return NULL;
 	atomic_init(&fh->refs, 1);
+	pthread_mutex_init(&fh->lock, NULL);
 	fh->row = row;
 	fh->fs = fs;
 	vmm_buf_init(&fh->buf);
@@ -484,18 +487,24 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	fuse_reply_open(req, fi);
 }
 
+/* Reply with [@off, @off+@size) of a snapshot; nothing at or past its end. */
+static void reply_slice(fuse_req_t req, const struct vmm_buf *b, size_t size, off_t off)
+{
+	size_t o = (size_t)off;
+
+	if (off < 0 || o >= b->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, b->data + o, b->len - o < size ? b->len - o : size);
+}
+
 static void mfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
 	struct mfs_fh *snap = (struct mfs_fh *)(uintptr_t)fi->fh;
-	const struct vmm_buf *b = &snap->buf;
-	size_t o = (size_t)off;
 
 	atomic_fetch_add(&snap->refs, 1);
-	if (o >= b->len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, b->data + o, b->len - o < size ? b->len - o : size);
+	reply_slice(req, &snap->buf, size, off);
 	fh_put(snap);
 }
 
@@ -620,21 +629,50 @@ static void ram_read(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, size_t s
 	mfs_segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
 }
 
+/*
+ * A log (error_log, machine/console) renders again when read from the start
+ * or at the end of its snapshot, so `tail -f` sees new lines: at the end the
+ * new rendering is taken only when the old one is its beginning (lines were
+ * added), and the read goes on from there. Once the log wrapped, a read at
+ * the end stays the end until the file is read from the start again (tail
+ * does that when the size shrinks), so no reader gets half a line. Every
+ * other generated file stays the one snapshot of its open.
+ */
+static void grows_read(fuse_req_t req, struct mfs_fh *fh, size_t size, off_t off)
+{
+	struct vmm_buf now;
+	size_t old;
+
+	pthread_mutex_lock(&fh->lock);
+	old = fh->buf.len;
+	if (off == 0 || (off > 0 && (size_t)off >= old)) {
+		vmm_buf_init(&now);
+		if (render(fh->fs, fh->row, fh->key, &now) == 0 &&
+		    (off == 0 || (now.len > old && (!old || !memcmp(now.data, fh->buf.data, old))))) {
+			vmm_buf_free(&fh->buf);
+			fh->buf = now;
+		} else {
+			vmm_buf_free(&now);
+		}
+	}
+	reply_slice(req, &fh->buf, size, off);
+	pthread_mutex_unlock(&fh->lock);
+}
+
 static void mfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
-	size_t o = (size_t)off;
 
 	if (fh->row->ram) {
 		ram_read(req, req_fs(req), fh, size, off);
 		return;
 	}
 	atomic_fetch_add(&fh->refs, 1);
-	if (o >= fh->buf.len)
-		fuse_reply_buf(req, NULL, 0);
+	if (fh->row->flags & MFS_GROWS)
+		grows_read(req, fh, size, off);
 	else
-		fuse_reply_buf(req, fh->buf.data + o, fh->buf.len - o < size ? fh->buf.len - o : size);
+		reply_slice(req, &fh->buf, size, off);
 	fh_put(fh);
 }
 
@@ -742,11 +780,11 @@ static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	}
 	if (fh->row->ram) {
 		rc = with_view(req_fs(req), fh->row, fh->key, seek_view, &sk);
-	} else if ((uint64_t)off >= fh->buf.len) {
-		rc = -ENXIO;
 	} else {
-		rc = 0;
+		pthread_mutex_lock(&fh->lock);
+		rc = (uint64_t)off >= fh->buf.len ? -ENXIO : 0;
 		sk.result = whence == SEEK_DATA ? off : (off_t)fh->buf.len;
+		pthread_mutex_unlock(&fh->lock);
 	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);

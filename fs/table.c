@@ -27,7 +27,7 @@
 struct mfs_row mfs_rows[] = {
 	{ .pattern = "", .mode = DIR_ },
 	{ .pattern = "ctl", .mode = PRIV, .flags = MFS_BIG, .render = r_ctl_script, .write = w_ctl },
-	{ .pattern = "error_log", .mode = RO, .render = r_error_log },
+	{ .pattern = "error_log", .mode = RO, .flags = MFS_GROWS, .render = r_error_log },
 
 	{ .pattern = "info", .mode = DIR_ },
 	{ .pattern = "info/mtree", .mode = RO, .flags = MFS_BIG, .render = r_info_mtree },
@@ -114,7 +114,7 @@ struct mfs_row mfs_rows[] = {
 	{ .pattern = "machine", .mode = DIR_ },
 	{ .pattern = "machine/accel", .mode = RO, .render = r_m_accel },
 	{ .pattern = "machine/ram_size", .mode = RO, .render = r_m_ram_size },
-	{ .pattern = "machine/console", .mode = RO, .flags = MFS_BIG | MFS_NOLOCK, .render = r_m_console },
+	{ .pattern = "machine/console", .mode = RO, .flags = MFS_GROWS | MFS_NOLOCK, .render = r_m_console },
 	{ .pattern = "machine/ctl", .mode = (S_IFREG | 0200), .flags = MFS_NOLOCK, .write = w_m_ctl },
 	{ .pattern = "machine/kvm", .mode = DIR_ },
 	{ .pattern = "machine/kvm/nr_memslots", .mode = RO, .render = r_cap_nr_memslots },
