@@ -198,19 +198,41 @@ int vmm_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Priorities: an optional sign, then decimal or 0x hex like every other
+ * number of the language (no octal: "010" is ten), no suffix, no spaces.
+ */
 int vmm_parse_int(const char *s, int *out)
 {
-	char *end;
-	long v;
+	const char *p = s;
+	uint64_t v = 0, limit;
+	unsigned base = 10;
+	bool neg = false;
 
-	if (!s || !*s)
+	if (!p)
 		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (*end || end == s)
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
 		return -EINVAL;
-	if (errno == ERANGE || v < -2147483647L - 1 || v > 2147483647L)
-		return -ERANGE;
-	*out = (int)v;
+	limit = neg ? 2147483648ull : 2147483647ull;
+	for (; *p; p++) {
+		unsigned d;
+
+		if (isdigit((unsigned char)*p))
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			return -EINVAL;
+		v = v * base + d;
+		if (v > limit)
+			return -ERANGE;
+	}
+	*out = neg ? (int)(0 - (int64_t)v) : (int)v;
 	return 0;
 }

@@ -71,7 +71,7 @@ void vmm_err_clear(struct vmm_err *e);
 int vmm_parse_size(const char *s, vmm_u128 *out);
 /* As vmm_parse_size but the value must fit in 64 bits (addresses, offsets). */
 int vmm_parse_u64(const char *s, uint64_t *out);
-/* Signed decimal or hex (priorities). */
+/* Signed decimal or 0x hex, no octal and no suffix (priorities); -EINVAL or -ERANGE. */
 int vmm_parse_int(const char *s, int *out);
 
 #endif
