@@ -404,24 +404,26 @@ static int call_add(struct commit_ctx *c, const struct vmm_section *s)
 	return 0;
 }
 
+/*
+ * An unchanged range: region_nop on every listener, then log_start on every
+ * listener, then log_stop on every listener (one MEMORY_LISTENER_UPDATE_REGION
+ * each, as QEMU does).
+ */
 static int call_nop(struct commit_ctx *c, const struct vmm_section *s, unsigned old_mask)
 {
 	unsigned nm = s->dirty_log_mask;
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < c->nls && !r; i++) {
-		struct vmm_listener *l = c->ls[i];
-
-		if (!listens(l, s->as))
-			continue;
-		if (l->region_nop)
-			l->region_nop(l, s);
-		if ((nm & ~old_mask) && l->log_start)
-			r = l->log_start(l, s, old_mask, nm);
-		if (!r && (old_mask & ~nm) && l->log_stop)
-			r = l->log_stop(l, s, old_mask, nm);
-	}
+	for (i = 0; i < c->nls; i++)
+		if (listens(c->ls[i], s->as) && c->ls[i]->region_nop)
+			c->ls[i]->region_nop(c->ls[i], s);
+	for (i = 0; i < c->nls && !r && (nm & ~old_mask); i++)
+		if (listens(c->ls[i], s->as) && c->ls[i]->log_start)
+			r = c->ls[i]->log_start(c->ls[i], s, old_mask, nm);
+	for (i = 0; i < c->nls && !r && (old_mask & ~nm); i++)
+		if (listens(c->ls[i], s->as) && c->ls[i]->log_stop)
+			r = c->ls[i]->log_stop(c->ls[i], s, old_mask, nm);
 	return r ? listener_failed(c, r, "a dirty-log change", s) : 0;
 }
 
