@@ -130,6 +130,9 @@ static int import_run(const char *tree_path, const char *flat_path, enum mtree_p
 		fprintf(stderr, "mtree import-qemu: %s: %s\n", flat_path, strerror(errno));
 		goto free_tree;
 	}
+	tlen = mtree_strip_hmp(tree, tlen);
+	if (flat)
+		flen = mtree_strip_hmp(flat, flen);
 	vmm_buf_init(&out);
 	mtree_progress_draw(&pg, lines);	/* the import itself reports nothing until done */
 	if (vmm_qemu_import(tree, tlen, flat, flen, &out, &err)) {

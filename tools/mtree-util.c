@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,15 +62,70 @@ char *mtree_slurp(const char *path, size_t *len)
 	int fd, saved;
 
 	if (!strcmp(path, "-"))
-		return slurp_fd(STDIN_FILENO, len);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = STDIN_FILENO;
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	buf = slurp_fd(fd, len);
 	saved = errno;
-	close(fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	errno = saved;
+	if (buf && len)
+		*len = mtree_strip_hmp(buf, *len);
 	return buf;
+}
+
+static bool is_hmp(const char *text, size_t len)
+{
+	static const char banner[] = "QEMU ", prompt[] = "(qemu)";
+
+	return (len >= sizeof(banner) - 1 && !memcmp(text, banner, sizeof(banner) - 1) &&
+		memmem(text, len, " monitor - type 'help'", 22)) ||
+	       (len >= sizeof(prompt) - 1 && !memcmp(text, prompt, sizeof(prompt) - 1)) ||
+	       memmem(text, len, "\n(qemu)", 7);
+}
+
+/* Length of the terminal escape (ESC [ params final) at @p, 0 if none. */
+static size_t csi_len(const char *p, const char *end)
+{
+	const char *q = p + 2;
+
+	if (end - p < 2 || p[0] != '\033' || p[1] != '[')
+		return 0;
+	while (q < end && !(*q >= 0x40 && *q <= 0x7e))
+		q++;
+	return q < end ? (size_t)(q - p + 1) : (size_t)(end - p);
+}
+
+size_t mtree_strip_hmp(char *text, size_t len)
+{
+	const char *in = text, *end = text + len;
+	char *out = text, *line = text;
+	size_t n;
+
+	if (!is_hmp(text, len))
+		return len;
+	while (in < end) {
+		if ((n = csi_len(in, end))) {
+			in += n;
+		} else if (*in == '\r') {
+			in++;
+		} else {
+			*out++ = *in++;
+			if (out[-1] != '\n' && in < end)
+				continue;
+			/* a whole line: drop the banner and prompt lines (the echoed command) */
+			if ((size_t)(out - line) >= 6 && (!memcmp(line, "(qemu)", 6) ||
+			    (!memcmp(line, "QEMU ", 5) && memmem(line, (size_t)(out - line),
+								   " monitor - type 'help'", 22))))
+				out = line;
+			line = out;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - text);
 }
 
 void mtree_model_free(struct mtree_model *mm)

@@ -23,6 +23,15 @@ int mtree_pmemsave(int argc, char **argv);
 /* Read a whole file ("-" is stdin); NULL with errno set. */
 char *mtree_slurp(const char *path, size_t *len);
 
+/*
+ * Turn a captured HMP session (what `echo "info mtree -f" | socat -
+ * UNIX:qemu.hmp` prints: banner, "(qemu) " prompts, the echoed command in
+ * terminal escapes, "\r\n" line ends) into the plain text of the command's
+ * output, in place. Text without a QEMU banner or prompt is left alone.
+ * Returns the new length.
+ */
+size_t mtree_strip_hmp(char *text, size_t len);
+
 /**
  * struct mtree_model - a model built offline from a script
  * @mem: the model
