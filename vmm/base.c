@@ -143,6 +143,16 @@ static int suffix_shift(char c)
 	return -1;
 }
 
+/* The value of digit @c in @base (10 or 16), or -1. */
+static int digit_value(char c, unsigned base)
+{
+	if (isdigit((unsigned char)c))
+		return c - '0';
+	if (base == 16 && isxdigit((unsigned char)c))
+		return tolower((unsigned char)c) - 'a' + 10;
+	return -1;
+}
+
 int vmm_parse_size(const char *s, vmm_u128 *out)
 {
 	vmm_u128 v = 0;
@@ -161,15 +171,11 @@ int vmm_parse_size(const char *s, vmm_u128 *out)
 		return -EINVAL;
 	}
 	for (; *p; p++) {
-		unsigned d;
+		int d = digit_value(*p, base);
 
-		if (isdigit((unsigned char)*p))
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && isxdigit((unsigned char)*p))
-			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
-		else
+		if (d < 0)
 			break;
-		v = v * base + d;
+		v = v * base + (unsigned)d;
 		if (v > VMM_U64_LIMIT)
 			return -ERANGE;
 	}
@@ -221,15 +227,11 @@ int vmm_parse_int(const char *s, int *out)
 		return -EINVAL;
 	limit = neg ? 2147483648ull : 2147483647ull;
 	for (; *p; p++) {
-		unsigned d;
+		int d = digit_value(*p, base);
 
-		if (isdigit((unsigned char)*p))
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && isxdigit((unsigned char)*p))
-			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
-		else
+		if (d < 0)
 			return -EINVAL;
-		v = v * base + d;
+		v = v * base + (unsigned)d;
 		if (v > limit)
 			return -ERANGE;
 	}
