@@ -15,11 +15,6 @@
 
 #include "memory-internal.h"
 
-static unsigned long long lo(vmm_u128 v)
-{
-	return (unsigned long long)vmm_u128_lo(v);
-}
-
 /* Index of @prio's group in @p, or where it would go (groups sorted high to low). */
 static size_t pg_find(const struct mr_int *p, int prio)
 {
@@ -292,8 +287,8 @@ static int map_check(struct vmm_mr *mr, struct vmm_mr *parent, uint64_t addr,
 		return vmm_err_set(err, -EINVAL, "%s is an alias; it cannot hold subregions",
 				   parent->id);
 	if ((vmm_u128)addr + mr->size > VMM_U64_LIMIT)
-		return vmm_err_set(err, -ERANGE, "%s at 0x%llx + size 0x%llx ends beyond 2^64",
-				   mr->id, (unsigned long long)addr, lo(mr->size));
+		return vmm_err_set(err, -ERANGE, "%s at 0x%llx + size %s ends beyond 2^64",
+				   mr->id, (unsigned long long)addr, mem_hex(mr->size).s);
 	r = reaches(mr, parent);
 	if (r < 0)
 		return vmm_err_set(err, r, "out of memory");
@@ -469,8 +464,8 @@ int vmm_mr_set_addr(struct vmm_mr *mr, uint64_t addr, struct vmm_err *err)
 	mem_txn_enter(m);
 	r = check_live(mr, err);
 	if (!r && mr->container && (vmm_u128)addr + mr->size > VMM_U64_LIMIT)
-		r = vmm_err_set(err, -ERANGE, "%s at 0x%llx + size 0x%llx ends beyond 2^64",
-				mr->id, (unsigned long long)addr, lo(mr->size));
+		r = vmm_err_set(err, -ERANGE, "%s at 0x%llx + size %s ends beyond 2^64",
+				mr->id, (unsigned long long)addr, mem_hex(mr->size).s);
 	if (!r && mr->addr != addr) {
 		if (mr->container)
 			r = readd(mr, F_ADDR, addr, err);
@@ -493,8 +488,8 @@ int vmm_mr_set_alias_offset(struct vmm_mr *mr, uint64_t off, struct vmm_err *err
 	if (mr->type != VMM_MR_ALIAS)
 		return vmm_err_set(err, -EINVAL, "%s is not an alias", mr->id);
 	if ((vmm_u128)off + mr->size > mr->alias->size)
-		return vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+0x%llx is outside %s",
-				   mr->id, (unsigned long long)off, lo(mr->size), mr->alias->id);
+		return vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+%s is outside %s",
+				   mr->id, (unsigned long long)off, mem_hex(mr->size).s, mr->alias->id);
 	return simple_set(mr, F_ALIAS_OFFSET, off, err);
 }
 
@@ -520,19 +515,19 @@ static int size_check(struct vmm_mr *mr, vmm_u128 size, struct vmm_err *err)
 	if (size > VMM_U64_LIMIT)
 		return vmm_err_set(err, -ERANGE, "%s: size above 2^64", mr->id);
 	if (mr->container && (vmm_u128)mr->addr + size > VMM_U64_LIMIT)
-		return vmm_err_set(err, -ERANGE, "%s at 0x%llx + size 0x%llx ends beyond 2^64",
-				   mr->id, (unsigned long long)mr->addr, lo(size));
+		return vmm_err_set(err, -ERANGE, "%s at 0x%llx + size %s ends beyond 2^64",
+				   mr->id, (unsigned long long)mr->addr, mem_hex(size).s);
 	if (mr->type == VMM_MR_ALIAS && (vmm_u128)mr->alias_offset + size > mr->alias->size)
-		return vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+0x%llx is outside %s",
-				   mr->id, (unsigned long long)mr->alias_offset, lo(size),
+		return vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+%s is outside %s",
+				   mr->id, (unsigned long long)mr->alias_offset, mem_hex(size).s,
 				   mr->alias->id);
 	a = alias_beyond(mr, size);
 	if (a)
 		return vmm_err_set(err, -EBUSY, "%s: alias %s's window would extend beyond it",
 				   mr->id, a->id);
 	if (mr->rb && (size == 0 || size > mr->rb->max_length))
-		return vmm_err_set(err, -EINVAL, "%s: RAM size 0x%llx not within 1..0x%llx",
-				   mr->id, lo(size), (unsigned long long)mr->rb->max_length);
+		return vmm_err_set(err, -EINVAL, "%s: RAM size %s not within 1..0x%llx",
+				   mr->id, mem_hex(size).s, (unsigned long long)mr->rb->max_length);
 	return 0;
 }
 
@@ -592,8 +587,8 @@ int vmm_mr_set_alias_target(struct vmm_mr *mr, struct vmm_mr *target, struct vmm
 	if (!r && mr->type != VMM_MR_ALIAS)
 		r = vmm_err_set(err, -EINVAL, "%s is not an alias", mr->id);
 	if (!r && (vmm_u128)mr->alias_offset + mr->size > target->size)
-		r = vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+0x%llx is outside %s",
-				mr->id, (unsigned long long)mr->alias_offset, lo(mr->size),
+		r = vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+%s is outside %s",
+				mr->id, (unsigned long long)mr->alias_offset, mem_hex(mr->size).s,
 				target->id);
 	if (!r && target != mr->alias) {
 		r = reaches(target, mr);

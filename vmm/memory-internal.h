@@ -9,6 +9,7 @@
 #ifndef VMM_MEMORY_INTERNAL_H
 #define VMM_MEMORY_INTERNAL_H
 
+#include <stdio.h>
 #include <pthread.h>
 #include <vmm/flatview.h>
 #include <vmm/memory.h>
@@ -222,5 +223,25 @@ int mem_plan_incremental(struct vmm_memory *m, struct vmm_as *as, struct vmm_mr 
 			 bool *borrow);
 size_t mem_flatview_spans(const struct vmm_flatview *o, const struct vmm_flatview *n,
 			  const struct mem_win *w, size_t nw, struct mem_span *out);
+
+/*
+ * A size for a reason in words: "0x%llx", but 2^64 (a whole address space)
+ * spelled out rather than as its low 64 bits. Use as mem_hex(v).s inside one
+ * full expression (the temporary lives until its end).
+ */
+struct mem_hexbuf {
+	char s[24];
+};
+
+static inline struct mem_hexbuf mem_hex(vmm_u128 v)
+{
+	struct mem_hexbuf b;
+
+	if (v >= VMM_U64_LIMIT)
+		snprintf(b.s, sizeof(b.s), "0x10000000000000000");
+	else
+		snprintf(b.s, sizeof(b.s), "0x%llx", (unsigned long long)v);
+	return b;
+}
 
 #endif

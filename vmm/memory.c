@@ -570,9 +570,9 @@ int vmm_mr_new_alias(struct vmm_memory *m, const char *id, const char *name,
 	}
 	if ((vmm_u128)offset + size > target->size) {
 		r = vmm_err_set(err, -EINVAL,
-				"alias %s: window 0x%llx+0x%llx is outside %s (size 0x%llx)", id,
-				(unsigned long long)offset, (unsigned long long)vmm_u128_lo(size),
-				target->id, (unsigned long long)vmm_u128_lo(target->size));
+				"alias %s: window 0x%llx+%s is outside %s (size %s)", id,
+				(unsigned long long)offset, mem_hex(size).s, target->id,
+				mem_hex(target->size).s);
 		goto out;
 	}
 	mr = mr_alloc(m, id, name, VMM_MR_ALIAS, size);
