@@ -385,9 +385,11 @@ int vmm_mr_set_nonvolatile(struct vmm_mr *mr, bool on, struct vmm_err *err)
  */
 int vmm_mr_set_romd(struct vmm_mr *mr, bool on, struct vmm_err *err)
 {
-	if (mr->type != VMM_MR_ROMD)
-		return vmm_err_set(err, -EINVAL, "%s is not a romd region", mr->id);
-	return simple_set(mr, F_ROMD, on, err);
+	int r = check_live(mr, err);
+
+	if (!r && mr->type != VMM_MR_ROMD)
+		r = vmm_err_set(err, -EINVAL, "%s is not a romd region", mr->id);
+	return r ? r : simple_set(mr, F_ROMD, on, err);
 }
 
 /**
@@ -400,9 +402,11 @@ int vmm_mr_set_romd(struct vmm_mr *mr, bool on, struct vmm_err *err)
  */
 int vmm_mr_set_log_dirty(struct vmm_mr *mr, bool on, struct vmm_err *err)
 {
-	if (!vmm_mr_is_ram(mr))
-		return vmm_err_set(err, -EINVAL, "%s has no RAM to log", mr->id);
-	return simple_set(mr, F_LOG, on ? (mr->dirty_log_mask | VMM_DIRTY_LOG_MIGRATION)
+	int r = check_live(mr, err);
+
+	if (!r && !vmm_mr_is_ram(mr))
+		r = vmm_err_set(err, -EINVAL, "%s has no RAM to log", mr->id);
+	return r ? r : simple_set(mr, F_LOG, on ? (mr->dirty_log_mask | VMM_DIRTY_LOG_MIGRATION)
 				       : (mr->dirty_log_mask & ~VMM_DIRTY_LOG_MIGRATION), err);
 }
 
@@ -485,12 +489,15 @@ int vmm_mr_set_addr(struct vmm_mr *mr, uint64_t addr, struct vmm_err *err)
  */
 int vmm_mr_set_alias_offset(struct vmm_mr *mr, uint64_t off, struct vmm_err *err)
 {
-	if (mr->type != VMM_MR_ALIAS)
-		return vmm_err_set(err, -EINVAL, "%s is not an alias", mr->id);
-	if ((vmm_u128)off + mr->size > mr->alias->size)
-		return vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+%s is outside %s",
-				   mr->id, (unsigned long long)off, mem_hex(mr->size).s, mr->alias->id);
-	return simple_set(mr, F_ALIAS_OFFSET, off, err);
+	/* a deleted alias's target may be gone: check liveness before the window */
+	int r = check_live(mr, err);
+
+	if (!r && mr->type != VMM_MR_ALIAS)
+		r = vmm_err_set(err, -EINVAL, "%s is not an alias", mr->id);
+	if (!r && (vmm_u128)off + mr->size > mr->alias->size)
+		r = vmm_err_set(err, -EINVAL, "alias %s: window 0x%llx+%s is outside %s",
+				mr->id, (unsigned long long)off, mem_hex(mr->size).s, mr->alias->id);
+	return r ? r : simple_set(mr, F_ALIAS_OFFSET, off, err);
 }
 
 /* An alias of @mr whose window would not fit in @size, or NULL. */
