@@ -97,10 +97,14 @@ static int alloc_slot(struct kvm_listener *kl, uint32_t *out)
 	return -ENOSPC;
 }
 
-/* kvm_mem_flags(): of the leaf region, with the dirty-log mask @log_mask. */
+/*
+ * kvm_mem_flags(): of the leaf region, with the dirty-log mask @log_mask.
+ * READONLY comes from the region's readonly flag (a ROM is RAM created
+ * readonly, so a ROM made writable maps writable) or a ROM device in romd mode.
+ */
 static uint32_t mem_flags(const struct vmm_accel *a, const struct vmm_mr *mr, unsigned log_mask)
 {
-	bool ro = mr->readonly || mr->type == VMM_MR_ROM || mr->type == VMM_MR_ROMD;
+	bool ro = mr->readonly || (mr->type == VMM_MR_ROMD && mr->romd_mode);
 	uint32_t flags = 0;
 
 	if (log_mask)

@@ -210,9 +210,9 @@ static inline bool fuzz_expected_slot(const struct vmm_flat_range *r, struct fuz
 	s->gpa = (uint64_t)start;
 	s->hva = (uint64_t)(uintptr_t)mr->rb->host + (uint64_t)(r->offset_in_region + delta);
 	s->flags = r->dirty_log_mask ? VMM_MEM_LOG_DIRTY_PAGES : 0;
-	if (mr->readonly || mr->type == VMM_MR_ROM || mr->type == VMM_MR_ROMD)
+	if (mr->readonly || mr->type == VMM_MR_ROMD)
 		s->flags |= VMM_MEM_READONLY;
-	s->free = mr->type == VMM_MR_RAM && r->readonly ? VMM_MEM_READONLY : 0;
+	s->free = mr->type != VMM_MR_ROMD && r->readonly ? VMM_MEM_READONLY : 0;
 	return true;
 }
 
