@@ -131,12 +131,16 @@ install: all
 	install -m 644 doc/mtreefs.1 doc/mtree.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 contrib/completion/mtreefs contrib/completion/mtree \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/mtreefs/examples
+	install -m 644 README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/mtreefs/
+	install -m 644 contrib/examples/*.mtree $(DESTDIR)$(PREFIX)/share/doc/mtreefs/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mtreefs $(DESTDIR)$(PREFIX)/bin/mtree \
 	      $(DESTDIR)$(PREFIX)/share/man/man1/mtreefs.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtree.1 \
 	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtreefs \
 	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtree
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mtreefs
 
 clean:
 	rm -rf build build-*

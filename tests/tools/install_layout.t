@@ -67,6 +67,15 @@ for p in mtreefs mtree; do
 	[ $rc -eq 0 ] || echo "$out" | diag
 done
 
+doc=$dest/usr/share/doc/mtreefs
+test -f "$doc/README.md" -a -f "$doc/LICENSE"
+ok $? "README.md and LICENSE installed under share/doc/mtreefs"
+nex=$(ls "$top"/contrib/examples/*.mtree | wc -l)
+[ "$nex" -gt 0 ] && [ "$(ls "$doc"/examples/*.mtree 2>/dev/null | wc -l)" -eq "$nex" ]
+ok $? "every contrib example installed under share/doc/mtreefs/examples"
+"$dest/usr/bin/mtree" render -f "$doc/examples/q35.mtree" > /dev/null 2>&1
+ok $? "the installed mtree renders an installed example"
+
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top" --no-print-directory -s \
 	BUILD="$BUILD" DESTDIR="$dest" PREFIX=/usr uninstall > "$tmp/log" 2>&1
 left=$(find "$dest" -type f | sed "s|^$dest||")
