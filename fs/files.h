@@ -57,6 +57,7 @@ MFS_RENDER(r_m_accel); MFS_RENDER(r_m_ram_size); MFS_RENDER(r_m_console); MFS_WR
 MFS_RENDER(r_cap_nr_memslots); MFS_RENDER(r_cap_nr_as); MFS_RENDER(r_cap_readonly_mem);
 MFS_RENDER(r_cap_manual_dirty_log); MFS_RENDER(r_cap_max_gpa_bits);
 MFS_RENDER(r_cap_api_version); MFS_RENDER(r_cap_max_vcpus); MFS_RENDER(r_cap_memslot_calls);
+MFS_RENDER(r_daemon_inodes);
 MFS_LIST(l_vcpu); MFS_FIND(f_vcpu);
 MFS_RENDER(r_vcpu_state); MFS_RENDER(r_vcpu_exits); MFS_RENDER(r_vcpu_io_exits);
 MFS_RENDER(r_vcpu_mmio_exits); MFS_RENDER(r_vcpu_hlt_exits); MFS_RENDER(r_vcpu_rip);

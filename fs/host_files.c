@@ -206,6 +206,16 @@ MFS_RENDER(r_rb_maps)
 MFS_RENDER(r_m_accel) { vmm_buf_printf(out, "%s\n", vmm_accel_name(fs->mc->accel)); return 0; }
 MFS_RENDER(r_m_ram_size) { vmm_buf_printf(out, "0x%" PRIx64 "\n", fs->mc->ram_size); return 0; }
 
+/* The daemon's own inode table: a long-running mount must not grow it without bound. */
+MFS_RENDER(r_daemon_inodes)
+{
+	struct mfs_ino_stats st;
+
+	mfs_ino_stats(fs, &st);
+	vmm_buf_printf(out, "live %zu\n", st.live);
+	return 0;
+}
+
 MFS_RENDER(r_m_console)
 {
 	size_t cap = 64 * 1024, n;

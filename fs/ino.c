@@ -142,3 +142,15 @@ int mfs_ino_lookup(struct mfs *fs, uint64_t ino, const struct mfs_row **row, cha
 	pthread_mutex_unlock(&fs->ino_lock);
 	return rc;
 }
+
+/**
+ * mfs_ino_stats() - the size of the table, for machine/daemon/inodes
+ * @fs: filesystem
+ * @st: (out) counts
+ */
+void mfs_ino_stats(struct mfs *fs, struct mfs_ino_stats *st)
+{
+	pthread_mutex_lock(&fs->ino_lock);
+	st->live = fs->nr_inos;
+	pthread_mutex_unlock(&fs->ino_lock);
+}

@@ -155,6 +155,15 @@ void mfs_ino_fini(struct mfs *fs);
 uint64_t mfs_ino_get(struct mfs *fs, const struct mfs_row *row, const char *key);
 int mfs_ino_lookup(struct mfs *fs, uint64_t ino, const struct mfs_row **row, char **key);
 
+/**
+ * struct mfs_ino_stats - what machine/daemon/inodes shows
+ * @live: inode numbers that stand for an object now (the root included)
+ */
+struct mfs_ino_stats {
+	size_t live;
+};
+void mfs_ino_stats(struct mfs *fs, struct mfs_ino_stats *st);
+
 /* ram.c */
 void mfs_view_release(struct mfs_view *v);
 int mfs_view_probe(const struct mfs_view *v, uint64_t off, struct mfs_seg *s);

@@ -125,6 +125,8 @@ struct mfs_row mfs_rows[] = {
 	{ .pattern = "machine/kvm/api_version", .mode = RO, .render = r_cap_api_version },
 	{ .pattern = "machine/kvm/max_vcpus", .mode = RO, .render = r_cap_max_vcpus },
 	{ .pattern = "machine/kvm/memslot_calls", .mode = RO, .render = r_cap_memslot_calls },
+	{ .pattern = "machine/daemon", .mode = DIR_ },
+	{ .pattern = "machine/daemon/inodes", .mode = RO, .flags = MFS_NOLOCK | MFS_BIG, .render = r_daemon_inodes },
 	{ .pattern = "machine/vcpus", .mode = DIR_ },
 	{ .pattern = "machine/vcpus/*", .mode = DIR_, .list = l_vcpu, .find = f_vcpu },
 	{ .pattern = "machine/vcpus/*/state", .mode = RO, .flags = MFS_NOLOCK, .render = r_vcpu_state },
