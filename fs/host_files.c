@@ -212,7 +212,8 @@ MFS_RENDER(r_daemon_inodes)
 	struct mfs_ino_stats st;
 
 	mfs_ino_stats(fs, &st);
-	vmm_buf_printf(out, "live %zu\n", st.live);
+	vmm_buf_printf(out, "live %zu\nfree %zu\nlookups %" PRIu64 "\nholds %" PRIu64 "\n",
+		       st.live, st.free, st.lookups, st.holds);
 	return 0;
 }
 

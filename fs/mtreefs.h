@@ -5,9 +5,10 @@
  * stands for one object name), a mode and the functions that render, write or
  * map it. Objects are named by a key: the "*" components of a path joined
  * with '/' (names are escaped, so they never contain '/'). Inode numbers come
- * from a table keyed by (row, key), so a path keeps its number for the life
- * of the mount. Every row function runs with the topology lock held unless the
- * row says MFS_NOLOCK.
+ * from a table keyed by (row, key), so a path keeps its number while the
+ * kernel or an open listing refers to it; then it is freed (fs/ino.c). Every
+ * row function runs with the topology lock held unless the row says
+ * MFS_NOLOCK.
  */
 #ifndef MTREEFS_FS_H
 #define MTREEFS_FS_H
@@ -49,8 +50,11 @@ struct mfs {
 	struct timespec mount_time;
 
 	pthread_mutex_t ino_lock;
-	struct mfs_ino *inos;		/* inos[ino - 1] */
-	size_t nr_inos, cap_inos;
+	struct mfs_ino *inos;		/* inos[ino - 1], live or free */
+	size_t nr_inos, cap_inos;	/* numbers ever handed out; array size */
+	size_t nr_live, nr_free;	/* entries in use; numbers waiting on the free list */
+	uint32_t free_head;		/* free list: ino, 0 = empty */
+	uint64_t nr_lookups, nr_holds;	/* sums over the live entries */
 	uint32_t *hash;			/* open addressing: index + 1, 0 = empty */
 	size_t hash_cap;
 
@@ -62,10 +66,18 @@ struct mfs {
 	unsigned log_next;
 };
 
-/* One inode: a row of the table and the object key. */
+/*
+ * One inode: a row of the table and the object key (@row NULL: a free
+ * number), with the kernel's lookup count and the holds of open listings.
+ */
 struct mfs_ino {
 	const struct mfs_row *row;
 	char *key;
+	uint64_t hash;			/* hash of (row, key) */
+	uint64_t nlookup;		/* lookups the kernel has not forgotten */
+	uint32_t holds;			/* open directory listings reporting this number */
+	uint32_t next_free;		/* free list link: ino, 0 = end */
+	uint64_t gen;			/* generation: bumped when the number is reused */
 };
 
 /**
@@ -152,15 +164,24 @@ int mfs_unescape(const char *name, char *out, size_t cap);
 /* ino.c */
 int mfs_ino_init(struct mfs *fs);
 void mfs_ino_fini(struct mfs *fs);
-uint64_t mfs_ino_get(struct mfs *fs, const struct mfs_row *row, const char *key);
+uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *gen);
+uint64_t mfs_ino_hold(struct mfs *fs, const struct mfs_row *row, const char *key);
+void mfs_ino_unhold(struct mfs *fs, uint64_t ino);
+void mfs_ino_forget(struct mfs *fs, uint64_t ino, uint64_t nlookup);
 int mfs_ino_lookup(struct mfs *fs, uint64_t ino, const struct mfs_row **row, char **key);
 
 /**
  * struct mfs_ino_stats - what machine/daemon/inodes shows
  * @live: inode numbers that stand for an object now (the root included)
+ * @free: freed numbers waiting to be reused
+ * @lookups: lookups the kernel holds (sum of the live entries' counts)
+ * @holds: holds of open directory listings, plus the root's own
  */
 struct mfs_ino_stats {
 	size_t live;
+	size_t free;
+	uint64_t lookups;
+	uint64_t holds;
 };
 void mfs_ino_stats(struct mfs *fs, struct mfs_ino_stats *st);
 

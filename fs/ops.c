@@ -6,7 +6,11 @@
  * rendered once per open into the file handle and served with direct I/O, so
  * a reader sees one consistent snapshot of any size; ram files are copied
  * straight from guest memory (fs/ram.c). Entry and attribute timeouts are 0,
- * so every path is revalidated and an edit is visible at once.
+ * so every path is revalidated and an edit is visible at once. Every entry
+ * reply counts one lookup of its inode number and FORGET gives lookups back
+ * (fs/ino.c), so the numbers of vanished objects are freed once the kernel
+ * drops them; an open file keeps its own copy of (row, key) and never needs
+ * its inode entry.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -34,6 +38,8 @@ struct mfs_fh {
 	char *key;
 	pthread_mutex_t lock;		/* MFS_GROWS rows: @buf may be replaced by a read */
 	struct vmm_buf buf;
+	uint64_t *held;			/* directories: the numbers readdir reports (held) */
+	size_t nr_held;
 	struct mfs *fs;
 	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
 };
@@ -42,8 +48,15 @@ static void fh_free(struct mfs_fh *fh)
 {
 	pthread_mutex_destroy(&fh->lock);
 	vmm_buf_free(&fh->buf);
+	free(fh->held);
 	free(fh->key);
 	free(fh);
+}
+
+static void unhold_all(struct mfs *fs, const uint64_t *held, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mfs_ino_unhold(fs, held[i]);
 }
 
 /* A new open file, one reference, on the list of open files. */
@@ -81,6 +94,7 @@ static void fh_put(struct mfs_fh *fh)
 	if (fh->next)
 		fh->next->prev = fh->prev;
 	pthread_mutex_unlock(&fs->fh_lock);
+	unhold_all(fs, fh->held, fh->nr_held);
 	fh_free(fh);
 }
 
@@ -95,7 +109,8 @@ void mfs_fh_init(struct mfs *fs)
  * @fs: filesystem whose session loop has returned (no request runs any more)
  *
  * A session ended by a signal or an unmount gets no RELEASE for the files
- * its clients still had open; their snapshots are freed here.
+ * its clients still had open; their snapshots are freed here (the inode
+ * table goes right after, so their holds are not given back one by one).
  */
 void mfs_fh_fini(struct mfs *fs)
 {
@@ -237,25 +252,47 @@ static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, f
 	return 0;
 }
 
+/*
+ * The entry counts one lookup; when the kernel does not take the reply (the
+ * request was interrupted) no FORGET will come for it, so it is given back.
+ */
 static void reply_entry(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
 			const char *key)
 {
 	struct fuse_entry_param e = { 0 };
 	int rc;
 
-	e.ino = mfs_ino_get(fs, row, key);
+	e.ino = mfs_ino_ref(fs, row, key, &e.generation);
 	if (!e.ino) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	rc = stat_of(fs, row, key, e.ino, &e.attr);
 	if (rc < 0) {
+		mfs_ino_forget(fs, e.ino, 1);
 		fuse_reply_err(req, -rc);
 		return;
 	}
 	e.attr_timeout = 0;
 	e.entry_timeout = 0;
-	fuse_reply_entry(req, &e);
+	if (fuse_reply_entry(req, &e) != 0)
+		mfs_ino_forget(fs, e.ino, 1);
+}
+
+/* FORGET: the kernel dropped an inode it had looked up @nlookup times. */
+static void mfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	mfs_ino_forget(req_fs(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void mfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	struct mfs *fs = req_fs(req);
+
+	for (size_t i = 0; i < count; i++)
+		mfs_ino_forget(fs, forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
 }
 
 /* The child row of @prow called @name, and its key. Topology lock held. */
@@ -377,7 +414,13 @@ static void mfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	free(key);
 }
 
-/* ---- directories: listed once per opendir, sliced by readdir ---- */
+/*
+ * ---- directories: listed once per opendir, sliced by readdir ----
+ *
+ * The kernel does not count the numbers of readdir entries as lookups, so the
+ * listing holds them until releasedir: while it is open, a stat of a listed
+ * name gets the number the listing showed.
+ */
 
 struct listing {
 	fuse_req_t req;
@@ -386,7 +429,29 @@ struct listing {
 	const char *pkey;
 	struct vmm_buf out;
 	struct vmm_buf key;
+	uint64_t *held;
+	size_t nr_held, cap_held;
 };
+
+/* The number of (@row, @key), held by the listing. Return: it, or 0 on ENOMEM. */
+static uint64_t listing_hold(struct listing *l, const struct mfs_row *row, const char *key)
+{
+	uint64_t ino;
+
+	if (l->nr_held == l->cap_held) {
+		size_t cap = l->cap_held ? l->cap_held * 2 : 64;
+		uint64_t *p = realloc(l->held, cap * sizeof(*p));
+
+		if (!p)
+			return 0;
+		l->held = p;
+		l->cap_held = cap;
+	}
+	ino = mfs_ino_hold(l->fs, row, key);
+	if (ino)
+		l->held[l->nr_held++] = ino;
+	return ino;
+}
 
 static void add_entry(struct listing *l, const char *name, const struct mfs_row *row,
 		      const char *key)
@@ -394,7 +459,11 @@ static void add_entry(struct listing *l, const char *name, const struct mfs_row 
 	struct stat st = { 0 };
 	size_t need;
 
-	st.st_ino = mfs_ino_get(l->fs, row, key);
+	st.st_ino = listing_hold(l, row, key);
+	if (!st.st_ino) {
+		l->out.oom = true;
+		return;
+	}
 	st.st_mode = row->mode & S_IFMT;
 	need = fuse_add_direntry(l->req, NULL, 0, name, NULL, 0);
 	if (l->out.len + need + 1 > l->out.cap) {
@@ -478,11 +547,15 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	if (rc == 0 && !snap)
 		rc = -ENOMEM;
 	if (rc < 0) {
+		unhold_all(fs, l.held, l.nr_held);
+		free(l.held);
 		vmm_buf_free(&l.out);
 		fuse_reply_err(req, -rc);
 		return;
 	}
 	snap->buf = l.out;
+	snap->held = l.held;
+	snap->nr_held = l.nr_held;
 	fi->fh = (uintptr_t)snap;
 	fuse_reply_open(req, fi);
 }
@@ -850,6 +923,8 @@ static void mfs_init(void *userdata, struct fuse_conn_info *conn)
 const struct fuse_lowlevel_ops mfs_ops = {
 	.init = mfs_init,
 	.lookup = mfs_lookup,
+	.forget = mfs_forget,
+	.forget_multi = mfs_forget_multi,
 	.getattr = mfs_getattr,
 	.setattr = mfs_setattr,
 	.readlink = mfs_readlink,
