@@ -388,8 +388,14 @@ static int mr_register(struct vmm_memory *m, struct vmm_mr *mr, struct vmm_mr **
 	return 0;
 }
 
-static int new_plain(struct vmm_memory *m, enum vmm_mr_type type, const char *id,
-		     const char *name, vmm_u128 size, struct vmm_mr **out, struct vmm_err *err)
+/* The kind-specific part of a creation, run on the fresh, unregistered region. */
+typedef int (*mr_setup_fn)(struct vmm_memory *m, struct vmm_mr *mr, const void *arg,
+			   struct vmm_err *err);
+
+/* Check, allocate, let @setup finish the region, register it: one transaction step. */
+static int new_region(struct vmm_memory *m, enum vmm_mr_type type, const char *id,
+		      const char *name, vmm_u128 size, mr_setup_fn setup, const void *arg,
+		      struct vmm_mr **out, struct vmm_err *err)
 {
 	struct vmm_mr *mr;
 	int r;
@@ -401,6 +407,11 @@ static int new_plain(struct vmm_memory *m, enum vmm_mr_type type, const char *id
 	mr = mr_alloc(m, id, name, type, size);
 	if (!mr) {
 		r = vmm_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	r = setup ? setup(m, mr, arg, err) : 0;
+	if (r) {
+		vmm_mr_unref(mr);
 		goto out;
 	}
 	r = mr_register(m, mr, out, err);
@@ -422,7 +433,7 @@ out:
 int vmm_mr_new_container(struct vmm_memory *m, const char *id, const char *name,
 			 vmm_u128 size, struct vmm_mr **out, struct vmm_err *err)
 {
-	return new_plain(m, VMM_MR_CONTAINER, id, name, size, out, err);
+	return new_region(m, VMM_MR_CONTAINER, id, name, size, NULL, NULL, out, err);
 }
 
 static const char *pick_idstr(struct vmm_memory *m, const struct vmm_mr *mr,
@@ -435,9 +446,10 @@ static const char *pick_idstr(struct vmm_memory *m, const struct vmm_mr *mr,
 	return mr->id;
 }
 
-static int attach_ramblock(struct vmm_memory *m, struct vmm_mr *mr,
-			   const struct vmm_ram_opts *opts, struct vmm_err *err)
+static int attach_ramblock(struct vmm_memory *m, struct vmm_mr *mr, const void *arg,
+			   struct vmm_err *err)
 {
+	const struct vmm_ram_opts *opts = arg;
 	vmm_u128 max = opts ? opts->max_size : 0;
 	struct vmm_ramblock *rb;
 	int r;
@@ -473,30 +485,21 @@ int vmm_mr_new_ram(struct vmm_memory *m, enum vmm_mr_type type, const char *id,
 		   const char *name, vmm_u128 size, const struct vmm_ram_opts *opts,
 		   struct vmm_mr **out, struct vmm_err *err)
 {
-	struct vmm_mr *mr;
-	int r;
+	if (type != VMM_MR_RAM && type != VMM_MR_ROM && type != VMM_MR_ROMD)
+		return vmm_err_set(err, -EINVAL, "%s: not a RAM-backed region type", id ? id : "");
+	return new_region(m, type, id, name, size, attach_ramblock, opts, out, err);
+}
 
-	mem_txn_enter(m);
-	if (type != VMM_MR_RAM && type != VMM_MR_ROM && type != VMM_MR_ROMD) {
-		r = vmm_err_set(err, -EINVAL, "%s: not a RAM-backed region type", id ? id : "");
-		goto out;
-	}
-	r = check_new(m, id, name, size, err);
-	if (r)
-		goto out;
-	mr = mr_alloc(m, id, name, type, size);
-	if (!mr) {
-		r = vmm_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	r = attach_ramblock(m, mr, opts, err);
-	if (r) {
-		vmm_mr_unref(mr);
-		goto out;
-	}
-	r = mr_register(m, mr, out, err);
-out:
-	return mem_txn_leave(m, r, err);
+static int attach_device(struct vmm_memory *m, struct vmm_mr *mr, const void *arg,
+			 struct vmm_err *err)
+{
+	const char *device = arg;
+
+	if (!device)
+		return 0;
+	return m->factory ? m->factory(m->factory_ctx, mr, device, err)
+			  : vmm_err_set(err, -ENODEV, "%s: no device factory for '%s'", mr->id,
+					device);
 }
 
 /**
@@ -514,30 +517,30 @@ out:
 int vmm_mr_new_io(struct vmm_memory *m, const char *id, const char *name, vmm_u128 size,
 		  const char *device, struct vmm_mr **out, struct vmm_err *err)
 {
-	struct vmm_mr *mr;
-	int r;
+	return new_region(m, VMM_MR_IO, id, name, size, attach_device,
+			  device && *device ? device : NULL, out, err);
+}
 
-	mem_txn_enter(m);
-	r = check_new(m, id, name, size, err);
-	if (r)
-		goto out;
-	mr = mr_alloc(m, id, name, VMM_MR_IO, size);
-	if (!mr) {
-		r = vmm_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (device && *device) {
-		r = m->factory ? m->factory(m->factory_ctx, mr, device, err)
-			       : vmm_err_set(err, -ENODEV, "%s: no device factory for '%s'",
-					     id, device);
-		if (r) {
-			vmm_mr_unref(mr);
-			goto out;
-		}
-	}
-	r = mr_register(m, mr, out, err);
-out:
-	return mem_txn_leave(m, r, err);
+struct alias_args {
+	struct vmm_mr *target;
+	uint64_t offset;
+};
+
+static int attach_alias(struct vmm_memory *m, struct vmm_mr *mr, const void *arg,
+			struct vmm_err *err)
+{
+	const struct alias_args *a = arg;
+
+	if (!a->target || mr_int(a->target)->dead)
+		return vmm_err_set(err, -ENOENT, "alias %s: no target region", mr->id);
+	if ((vmm_u128)a->offset + mr->size > a->target->size)
+		return vmm_err_set(err, -EINVAL,
+				   "alias %s: window 0x%llx+%s is outside %s (size %s)", mr->id,
+				   (unsigned long long)a->offset, mem_hex(mr->size).s,
+				   a->target->id, mem_hex(a->target->size).s);
+	mr->alias_offset = a->offset;
+	mem_alias_attach(mr, a->target);
+	return 0;
 }
 
 /**
@@ -557,34 +560,9 @@ int vmm_mr_new_alias(struct vmm_memory *m, const char *id, const char *name,
 		     struct vmm_mr *target, uint64_t offset, vmm_u128 size,
 		     struct vmm_mr **out, struct vmm_err *err)
 {
-	struct vmm_mr *mr;
-	int r;
+	struct alias_args a = { target, offset };
 
-	mem_txn_enter(m);
-	r = check_new(m, id, name, size, err);
-	if (r)
-		goto out;
-	if (!target || mr_int(target)->dead) {
-		r = vmm_err_set(err, -ENOENT, "alias %s: no target region", id);
-		goto out;
-	}
-	if ((vmm_u128)offset + size > target->size) {
-		r = vmm_err_set(err, -EINVAL,
-				"alias %s: window 0x%llx+%s is outside %s (size %s)", id,
-				(unsigned long long)offset, mem_hex(size).s, target->id,
-				mem_hex(target->size).s);
-		goto out;
-	}
-	mr = mr_alloc(m, id, name, VMM_MR_ALIAS, size);
-	if (!mr) {
-		r = vmm_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	mr->alias_offset = offset;
-	mem_alias_attach(mr, target);
-	r = mr_register(m, mr, out, err);
-out:
-	return mem_txn_leave(m, r, err);
+	return new_region(m, VMM_MR_ALIAS, id, name, size, attach_alias, &a, out, err);
 }
 
 /**
