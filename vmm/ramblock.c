@@ -301,6 +301,13 @@ static int backend_alloc(struct vmm_ramblock *rb, struct vmm_err *err)
 		return vmm_err_set(err, -errno, "cannot set up guest memory '%s': %s",
 				   rb->idstr, strerror(errno));
 	}
+	/*
+	 * As QEMU's ram_block_add(): let THP back guest RAM. Besides what it does
+	 * for the guest, the kernel pins huge pages whole when a ram file is read
+	 * through FUSE (1 MiB reads of anonymous RAM: 8.6 -> 15 GiB/s here).
+	 * Advice only: where THP is off this fails or does nothing, both fine.
+	 */
+	(void)madvise(rb->host, map_len, MADV_HUGEPAGE);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * RAM block host mappings: aligned like qemu_ram_mmap() with one PROT_NONE
- * guard page after the block (checked in /proc/self/maps), the anon, memfd
+ * guard page after the block (checked in /proc/self/maps) and THP advised
+ * (the VMA's "hg" flag in /proc/self/smaps), the anon, memfd
  * and file backends (the file keeps its contents when the block is created
  * again), and the last reference unmapping the block.
  */
@@ -36,6 +37,31 @@ static const char *vma_perms(uintptr_t addr, char out[8])
 	return out;
 }
 
+/* Does the VMA holding @addr carry VmFlag @flag (/proc/self/smaps)? */
+static bool vma_has_flag(uintptr_t addr, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long lo, hi;
+	bool in = false, found = false;
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = addr >= lo && addr < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			char pat[8];
+
+			snprintf(pat, sizeof(pat), " %s ", flag);
+			line[strcspn(line, "\n")] = ' ';
+			found = strstr(line, pat) != NULL;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static bool page_mapped(uintptr_t addr)
 {
 	unsigned char v;
@@ -62,6 +88,8 @@ static void test_layout(struct vmm_ramlist *rl, const char *backend, const char 
 	       "%s: up to its last byte", backend);
 	is_str(vma_perms(h + rb->max_length, p), "---p", "%s: guard page after it", backend);
 	is(rb->reserved_len, rb->max_length + 4 * K, "%s: reservation is block + guard", backend);
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0)
+		ok(vma_has_flag(h, "hg"), "%s: advised MADV_HUGEPAGE, as QEMU's ram_block_add", backend);
 	memset(rb->host, 0x5a, rb->used_length);
 	is(((unsigned char *)rb->host)[rb->used_length - 1], 0x5a, "%s: writable", backend);
 	is(rb->fd >= 0, strcmp(backend, "anon") != 0, "%s: fd only for shared backends", backend);
