@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"Builds a machine and mounts its memory topology at MOUNTPOINT.\n"
 		"\n"
 		"  -m SIZE            guest RAM (default 512M; K M G suffixes)\n"
-		"  --ram-backend B    anon, memfd (default) or file:PATH for pc.ram\n"
+		"  --ram-backend B    anon (default), memfd or file:PATH for pc.ram\n"
 		"  --accel A          kvm, none or auto (default: kvm when /dev/kvm works)\n"
 		"  --script FILE      build the topology from a control script\n"
 		"  --qemu-dump DIR    import QEMU's info mtree -D (and -f) text from DIR\n"

@@ -27,7 +27,7 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->ram_size = 512ull << 20;
-	o->ram_backend = "memfd";
+	o->ram_backend = "anon";
 	o->accel = "auto";
 	o->vcpus = 1;
 	o->run = true;

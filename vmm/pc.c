@@ -65,7 +65,7 @@ static int pc_alias(struct vmm_memory *mem, const char *id, const char *name,
 static int pc_ram(struct vmm_memory *mem, struct vmm_mr *sys, uint64_t ram_size,
 		  const char *backend, struct vmm_mr **ram, struct vmm_err *err)
 {
-	struct vmm_ram_opts o = { .backend = backend ? backend : "memfd" };
+	struct vmm_ram_opts o = { .backend = backend ? backend : "anon" };
 	uint64_t below, above;
 	int r;
 
@@ -287,7 +287,7 @@ static int pc_build(struct vmm_memory *mem, uint64_t ram_size, const char *backe
  * vmm_machine_build_pc() - QEMU's pc memory map for @ram_size bytes of RAM
  * @mem: an empty model
  * @ram_size: guest RAM (page multiple, at least 1 MiB)
- * @ram_backend: backend of pc.ram (NULL: memfd)
+ * @ram_backend: backend of pc.ram (NULL: anon, as QEMU)
  * @err: reason on failure
  *
  * Everything is built in one transaction; on failure nothing is left behind.

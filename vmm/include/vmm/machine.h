@@ -75,7 +75,7 @@ enum vmm_vcpu_state { VMM_VCPU_STOPPED, VMM_VCPU_RUNNING, VMM_VCPU_PAUSED,
 /**
  * struct vmm_machine_opts
  * @ram_size: guest RAM (default 512M)
- * @ram_backend: "anon", "memfd" or "file:PATH" for pc.ram (default "memfd")
+ * @ram_backend: "anon" (default, as QEMU), "memfd" or "file:PATH" for pc.ram
  * @accel: "kvm", "none" or "auto" (default: kvm when /dev/kvm works)
  * @script: build from this control script instead of the pc map (no firmware)
  * @qemu_dump: import a QEMU dump directory (mtree-D and optional mtree-f)
