@@ -20,61 +20,24 @@
 
 #include "mtree.h"
 
-static char *slurp_fd(int fd, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap), *p;
-	ssize_t r;
-
-	if (!buf)
-		return NULL;
-	for (;;) {
-		if (cap - n < 2) {
-			p = realloc(buf, cap * 2);
-			if (!p)
-				goto fail;
-			buf = p;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-fail:
-	r = errno;
-	free(buf);
-	errno = (int)r;
-	return NULL;
-}
-
 char *mtree_slurp(const char *path, size_t *len)
 {
-	char *buf;
-	int fd, saved;
+	struct vmm_buf b;
+	int r;
 
-	if (!strcmp(path, "-"))
-		fd = STDIN_FILENO;
-	else
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	vmm_buf_init(&b);
+	r = strcmp(path, "-") ? vmm_buf_read_file(&b, path) : vmm_buf_read_fd(&b, STDIN_FILENO);
+	if (r) {
+		vmm_buf_free(&b);
+		errno = -r;
 		return NULL;
-	buf = slurp_fd(fd, len);
-	saved = errno;
-	if (fd != STDIN_FILENO)
-		close(fd);
-	errno = saved;
-	if (buf && len)
-		*len = mtree_strip_hmp(buf, *len);
-	return buf;
+	}
+	/* a QEMU monitor transcript reads as the text QEMU printed */
+	if (b.data) {
+		b.len = mtree_strip_hmp(b.data, b.len);
+		b.data[b.len] = '\0';
+	}
+	return vmm_buf_steal(&b, len);
 }
 
 static bool is_hmp(const char *text, size_t len)

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * The small shared pieces every part of vmm uses: the growable text buffer
- * that printers render into, the error-reason buffer filled beside each
+ * that printers render into (and files are read into), the error-reason buffer filled beside each
  * -errno, and the number syntax of the control language and attribute files.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vmm/base.h>
 
@@ -107,6 +109,34 @@ char *vmm_buf_steal(struct vmm_buf *b, size_t *len)
 		p = calloc(1, 1);
 	vmm_buf_init(b);
 	return p;
+}
+
+int vmm_buf_read_fd(struct vmm_buf *b, int fd)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return b->oom ? -ENOMEM : 0;
+		vmm_buf_put(b, chunk, (size_t)n);
+	}
+}
+
+int vmm_buf_read_file(struct vmm_buf *b, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = vmm_buf_read_fd(b, fd);
+	close(fd);
+	return r;
 }
 
 int vmm_err_set(struct vmm_err *e, int code, const char *fmt, ...)

@@ -253,19 +253,10 @@ int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct v
 int vmm_ctl_exec_file(struct vmm_ctl_ctx *ctx, const char *path, struct vmm_err *err)
 {
 	struct vmm_buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
 	int r;
 
-	f = fopen(path, "re");
-	if (!f)
-		return vmm_err_set(err, -errno, "%s: %s", path, strerror(errno));
 	vmm_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		vmm_buf_put(&b, chunk, n);
-	r = ferror(f) ? -EIO : b.oom ? -ENOMEM : 0;
-	fclose(f);
+	r = vmm_buf_read_file(&b, path);
 	if (r)
 		r = vmm_err_set(err, r, "%s: %s", path, strerror(-r));
 	else

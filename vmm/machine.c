@@ -76,51 +76,34 @@ static int machine_accel(struct vmm_machine *mc, const char *want, struct vmm_er
 	return mc->accel ? 0 : vmm_err_set(err, -ENOMEM, "cannot create the accelerator");
 }
 
-static char *machine_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	struct vmm_buf b;
-	char chunk[65536];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	vmm_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		vmm_buf_put(&b, chunk, n);
-	fclose(f);
-	if (b.oom) {
-		vmm_buf_free(&b);
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (!b.data)
-		vmm_buf_put(&b, "", 0);
-	return vmm_buf_steal(&b, len);
-}
-
 /* A QEMU dump directory: mtree-D (required) and mtree-f (optional). */
 static int machine_import(struct vmm_machine *mc, const char *dir, struct vmm_err *err)
 {
 	struct vmm_ctl_ctx ctx = { .mem = mc->mem };
-	char path[4096], *tree, *flat;
-	size_t tlen = 0, flen = 0;
-	struct vmm_buf script;
+	struct vmm_buf tree, flat, script;
+	char path[4096];
+	bool have_flat;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/mtree-D", dir);
-	tree = machine_slurp(path, &tlen);
-	if (!tree)
-		return vmm_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	snprintf(path, sizeof(path), "%s/mtree-f", dir);
-	flat = machine_slurp(path, &flen);
+	vmm_buf_init(&tree);
+	vmm_buf_init(&flat);
 	vmm_buf_init(&script);
-	r = vmm_qemu_import(tree, tlen, flat, flen, &script, err);
+	snprintf(path, sizeof(path), "%s/mtree-D", dir);
+	r = vmm_buf_read_file(&tree, path);
+	if (r) {
+		r = vmm_err_set(err, r, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/mtree-f", dir);
+	have_flat = vmm_buf_read_file(&flat, path) == 0;
+	r = vmm_qemu_import(tree.data ? tree.data : "", tree.len,
+			    have_flat ? (flat.data ? flat.data : "") : NULL, flat.len, &script, err);
 	if (!r)
 		r = vmm_ctl_exec(&ctx, script.data ? script.data : "", script.len, err);
+out:
 	vmm_buf_free(&script);
-	free(flat);
-	free(tree);
+	vmm_buf_free(&flat);
+	vmm_buf_free(&tree);
 	return r;
 }
 

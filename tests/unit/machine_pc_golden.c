@@ -19,18 +19,14 @@
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
 	struct vmm_buf b;
-	char chunk[4096];
-	size_t n;
 
-	if (!f)
-		return NULL;
 	vmm_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		vmm_buf_put(&b, chunk, n);
-	fclose(f);
-	return vmm_buf_steal(&b, &n);
+	if (vmm_buf_read_file(&b, path)) {
+		vmm_buf_free(&b);
+		return NULL;
+	}
+	return vmm_buf_steal(&b, NULL);
 }
 
 /*

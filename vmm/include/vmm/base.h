@@ -45,6 +45,13 @@ void vmm_buf_printf(struct vmm_buf *b, const char *fmt, ...);
 void vmm_buf_vprintf(struct vmm_buf *b, const char *fmt, va_list ap);
 /* Take ownership of the data (caller frees); the buffer is left empty. */
 char *vmm_buf_steal(struct vmm_buf *b, size_t *len);
+/*
+ * Append everything readable from @fd, or from the file at @path, to @b.
+ * Returns 0 or -errno (-ENOMEM when the buffer could not grow); on error @b
+ * keeps what it had before plus whatever was read.
+ */
+int vmm_buf_read_fd(struct vmm_buf *b, int fd);
+int vmm_buf_read_file(struct vmm_buf *b, const char *path);
 
 #define VMM_ERR_MAX 256
 
