@@ -47,13 +47,13 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
-VMM_SRCS   := $(sort $(wildcard vmm/*.c))
+VMM_SRCS   := $(sort $(wildcard vmm/*/*.c))
 FS_SRCS    := $(sort $(wildcard fs/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
 FW_OBJS    :=
 # The guest firmware adds its assembled blob to FW_OBJS.
--include vmm/firmware/firmware.mk
+-include vmm/machine/firmware/firmware.mk
 
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(FW_OBJS)
 FS_OBJS    := $(FS_SRCS:%.c=$(BUILD)/%.o)
@@ -63,7 +63,6 @@ LIBVMM     := $(BUILD)/libvmm.a
 MTREEFS    := $(BUILD)/mtreefs
 MTREE      := $(BUILD)/mtree
 EXTRA_BINS :=
--include tests/tests.mk
 
 .PHONY: all check run stop bench install uninstall clean sanitize asan tsan fuzz deps help
 all: $(LIBVMM) $(MTREE) $(MTREEFS) $(UNIT_BINS) $(EXTRA_BINS)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Incremental commits against the chunked range store (vmm/flatview-store.c):
+ * Incremental commits against the chunked range store (vmm/memory/flatview_store.c):
  * edits of the ranges on either side of every chunk boundary, ranges that
  * merge or split across a boundary, a chunk that grows past its maximum (it
  * must split), mass deletions (chunks must merge back), and many edits in one
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vmm/memory-internal.h"
+#include "../../vmm/memory/memory_priv.h"
 #include "mem_util.h"
 
 #define N	1000		/* io regions, 4 KiB every 8 KiB, over a RAM background */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The KVM listener behind a real memory model (vmm/memory.c) on the soft
+ * The KVM listener behind a real memory model (vmm/memory/memory.c) on the soft
  * accelerator: mapping, moving, unmapping and re-attributing regions gives
  * the slots QEMU's kvm_set_phys_mem() would, with exactly the ioctls the
  * changed ranges need (a move is a delete and a create, a readonly toggle

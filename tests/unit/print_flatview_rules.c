@@ -113,7 +113,7 @@ static void test_ramblock(void)
 	vmm_buf_free(&b);
 }
 
-/* Our own table: documented in print-flat.c; only the header without an accelerator. */
+/* Our own table: documented in vmm/print/print_flat.c; only the header without an accelerator. */
 static void test_memslots(void)
 {
 	struct vmm_accel *a = vmm_accel_new_soft(0);

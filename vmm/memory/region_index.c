@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 static vmm_u128 end_of(const struct mr_int *x)
 {

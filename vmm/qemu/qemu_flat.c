@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qemu-int.h"
+#include "qemu_priv.h"
 
 void vmm_qlines_init(struct vmm_qlines *l, const char *text, size_t len)
 {

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 /* A growable run of ranges, merged at the tail as flatview_simplify does. */
 struct rbuf {

@@ -17,7 +17,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "accel-internal.h"
+#include "accel_priv.h"
 
 int vmm_accel_check_extension(const struct vmm_accel *a, unsigned cap)
 {

@@ -18,7 +18,7 @@
 #include <vmm/ctl.h>
 #include <vmm/qemu.h>
 
-#include "qemu-int.h"
+#include "qemu_priv.h"
 
 enum qkind { QK_CONTAINER, QK_IO, QK_RAM, QK_ROM, QK_ROMD, QK_ALIAS };
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ctl-int.h"
+#include "ctl_priv.h"
 
 /**
  * struct place - the PLACE clause and the KEY=VALUE options of a line

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include <vmm/memory.h>
-#include "machine-priv.h"
+#include "machine_priv.h"
 
 #define SCRATCH_MAX	0x100000ull
 

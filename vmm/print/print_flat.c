@@ -19,7 +19,7 @@
 #include <vmm/memory.h>
 #include <vmm/print.h>
 #include <vmm/ramblock.h>
-#include "print-util.h"
+#include "print_priv.h"
 
 /* The address space the KVM listener is registered on (QEMU's address_space_memory). */
 #define KVM_AS_NAME "memory"

@@ -7,10 +7,10 @@
 
 .DEFAULT_GOAL := all
 OBJCOPY	?= objcopy
-FW_OUT	:= $(BUILD)/vmm/firmware
+FW_OUT	:= $(BUILD)/vmm/machine/firmware
 FW_OBJS	+= $(FW_OUT)/blob.o
 
-$(FW_OUT)/fw.elf: vmm/firmware/fw.S
+$(FW_OUT)/fw.elf: vmm/machine/firmware/fw.S
 	$(quiet) AS $@
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -Ivmm/include -MMD -MP -c -o $@ $<
@@ -20,6 +20,6 @@ $(FW_OUT)/fw.bin: $(FW_OUT)/fw.elf
 	$(Q)$(OBJCOPY) -O binary -j .text $< $@
 	$(Q)test $$(stat -c %s $@) -eq 65536 || { echo "$@: not 64 KiB" >&2; rm -f $@; exit 1; }
 
-$(FW_OUT)/blob.o: vmm/firmware/blob.S $(FW_OUT)/fw.bin
+$(FW_OUT)/blob.o: vmm/machine/firmware/blob.S $(FW_OUT)/fw.bin
 	$(quiet) AS $@
 	$(Q)$(CC) -DFW_BIN='"$(FW_OUT)/fw.bin"' -c -o $@ $<

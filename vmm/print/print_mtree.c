@@ -18,7 +18,7 @@
 
 #include <vmm/memory.h>
 #include <vmm/print.h>
-#include "print-util.h"
+#include "print_priv.h"
 
 /**
  * struct mtree_ctx - state of one `info mtree` run

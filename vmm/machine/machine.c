@@ -19,7 +19,7 @@
 #include <vmm/kvm.h>
 #include <vmm/memory.h>
 #include <vmm/qemu.h>
-#include "machine-priv.h"
+#include "machine_priv.h"
 
 #define PC_BIOS_ID	"pc.bios"
 

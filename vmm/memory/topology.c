@@ -13,7 +13,7 @@
 
 #include <vmm/ramblock.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 /* Index of @prio's group in @p, or where it would go (groups sorted high to low). */
 static size_t pg_find(const struct mr_int *p, int prio)

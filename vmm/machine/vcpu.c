@@ -25,7 +25,7 @@
 
 #include <vmm/kvm.h>
 #include <vmm/memory.h>
-#include "machine-priv.h"
+#include "machine_priv.h"
 
 #define VCPU_KICK_SIGNAL	SIGUSR1
 #define VCPU_HLT_TICK_NS	10000000L	/* a halted vCPU re-enters after 10 ms */

@@ -12,7 +12,7 @@
 
 #include <vmm/flatview.h>
 #include <vmm/memory.h>
-#include "print-util.h"
+#include "print_priv.h"
 
 void vmm_ptrmap_init(struct vmm_ptrmap *m)
 {

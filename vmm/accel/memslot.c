@@ -17,7 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "accel-internal.h"
+#include "accel_priv.h"
 
 /* TASK_SIZE_MAX: 2^47 - 4 KiB with 4-level paging, 2^56 - 4 KiB with 5-level. */
 uint64_t vmm_memslot_user_addr_end(void)

@@ -11,7 +11,7 @@
 
 #include <vmm/ramblock.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 /**
  * vmm_mr_host() - host address of @offset inside a RAM-backed region

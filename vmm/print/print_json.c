@@ -18,7 +18,7 @@
 #include <vmm/memory.h>
 #include <vmm/print.h>
 #include <vmm/ramblock.h>
-#include "print-util.h"
+#include "print_priv.h"
 
 #define KVM_AS_NAME "memory"	/* the space the KVM listener serves (as_id 0) */
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 /**
  * mem_chunk_new() - an unshared chunk holding copies of @r[0..n)

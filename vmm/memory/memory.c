@@ -11,7 +11,7 @@
 
 #include <vmm/ramblock.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 static const char *const type_names[] = {
 	[VMM_MR_CONTAINER] = "container",

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl-int.h"
+#include "ctl_priv.h"
 
 /* ---- transactions ---- */
 

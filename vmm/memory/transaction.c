@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 int mem_log_push(struct vmm_memory *m, const struct undo_rec *r)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "machine-priv.h"
+#include "machine_priv.h"
 
 void vmm_probe_note_mmio(struct vmm_machine *mc, uint64_t gpa, bool write)
 {

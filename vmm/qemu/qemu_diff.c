@@ -13,7 +13,7 @@
 
 #include <vmm/qemu.h>
 
-#include "qemu-int.h"
+#include "qemu_priv.h"
 
 static void put_range(struct vmm_buf *out, char sign, const struct vmm_qrange *r)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory-internal.h"
+#include "memory_priv.h"
 
 typedef __int128 s128;	/* QEMU's Int128: alias bases may go below zero */
 
