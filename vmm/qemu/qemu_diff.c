@@ -15,7 +15,7 @@
 
 #include "qemu_priv.h"
 
-static void put_range(struct vmm_buf *out, char sign, const struct vmm_qrange *r)
+static void put_range(struct vmm_buf *out, char sign, const struct qrange *r)
 {
 	vmm_buf_printf(out, "%c %016llx-%016llx (prio %d, %s%s): %s", sign,
 		       (unsigned long long)r->start,
@@ -26,7 +26,7 @@ static void put_range(struct vmm_buf *out, char sign, const struct vmm_qrange *r
 	vmm_buf_puts(out, r->kvm ? " KVM\n" : "\n");
 }
 
-static bool same_range(const struct vmm_qrange *a, const struct vmm_qrange *b, unsigned flags)
+static bool same_range(const struct qrange *a, const struct qrange *b, unsigned flags)
 {
 	return a->start == b->start && a->size == b->size && a->prio == b->prio &&
 	       a->nv == b->nv && !strcmp(a->type, b->type) && !strcmp(a->name, b->name) &&
@@ -34,15 +34,15 @@ static bool same_range(const struct vmm_qrange *a, const struct vmm_qrange *b, u
 }
 
 /* Merge walk over two address-ordered range lists; returns the differing ranges. */
-static int diff_ranges(const struct vmm_qview *a, const struct vmm_qview *b, unsigned flags,
+static int diff_ranges(const struct qview *a, const struct qview *b, unsigned flags,
 		       struct vmm_buf *out)
 {
 	size_t i = 0, j = 0, na = a ? a->nr : 0, nb = b ? b->nr : 0;
 	int n = 0;
 
 	while (i < na || j < nb) {
-		const struct vmm_qrange *x = i < na ? &a->r[i] : NULL;
-		const struct vmm_qrange *y = j < nb ? &b->r[j] : NULL;
+		const struct qrange *x = i < na ? &a->r[i] : NULL;
+		const struct qrange *y = j < nb ? &b->r[j] : NULL;
 
 		if (x && y && same_range(x, y, flags)) {
 			i++, j++;
@@ -62,13 +62,13 @@ static int diff_ranges(const struct vmm_qview *a, const struct vmm_qview *b, uns
 	return n;
 }
 
-static void put_header(struct vmm_buf *out, const struct vmm_qview *va, size_t first,
-		       const struct vmm_qview *vb, const struct vmm_qflat *b)
+static void put_header(struct vmm_buf *out, const struct qview *va, size_t first,
+		       const struct qview *vb, const struct qflat *b)
 {
 	bool sep = false;
 
 	for (size_t k = first; k < va->nas; k++) {
-		if (vmm_qflat_find(b, va->as[k]) != vb)
+		if (qflat_find(b, va->as[k]) != vb)
 			continue;
 		vmm_buf_printf(out, "%sAS \"%s\"", sep ? ", " : "", va->as[k]);
 		sep = true;
@@ -77,19 +77,19 @@ static void put_header(struct vmm_buf *out, const struct vmm_qview *va, size_t f
 }
 
 /* Compare view @va of @a with the views its address spaces have in @b. */
-static int diff_view(const struct vmm_qview *va, const struct vmm_qflat *b, unsigned flags,
+static int diff_view(const struct qview *va, const struct qflat *b, unsigned flags,
 		     struct vmm_buf *out)
 {
 	int total = 0;
 
 	for (size_t k = 0; k < va->nas; k++) {
-		const struct vmm_qview *vb = vmm_qflat_find(b, va->as[k]);
+		const struct qview *vb = qflat_find(b, va->as[k]);
 		struct vmm_buf part;
 		bool seen = false;
 		int n;
 
 		for (size_t e = 0; e < k && !seen; e++)
-			seen = vmm_qflat_find(b, va->as[e]) == vb;
+			seen = qflat_find(b, va->as[e]) == vb;
 		if (seen)
 			continue;
 		vmm_buf_init(&part);
@@ -115,28 +115,28 @@ static int diff_view(const struct vmm_qview *va, const struct vmm_qflat *b, unsi
 int vmm_flat_text_diff_flags(const char *a, size_t a_len, const char *b, size_t b_len,
 			     unsigned flags, struct vmm_buf *out, struct vmm_err *err)
 {
-	struct vmm_qflat fa, fb;
+	struct qflat fa, fb;
 	int r, n = 0;
 
-	r = vmm_qflat_parse(a, a_len, &fa, err);
+	r = qflat_parse(a, a_len, &fa, err);
 	if (r)
 		return r;
-	r = vmm_qflat_parse(b, b_len, &fb, err);
+	r = qflat_parse(b, b_len, &fb, err);
 	if (r) {
-		vmm_qflat_free(&fa);
+		qflat_free(&fa);
 		return r;
 	}
 	for (size_t i = 0; i < fa.nv; i++)
 		n += diff_view(&fa.v[i], &fb, flags, out);
 	for (size_t i = 0; i < fb.nv; i++)
 		for (size_t k = 0; k < fb.v[i].nas; k++) {
-			if (vmm_qflat_find(&fa, fb.v[i].as[k]))
+			if (qflat_find(&fa, fb.v[i].as[k]))
 				continue;
 			vmm_buf_printf(out, "AS \"%s\": only in the second\n", fb.v[i].as[k]);
 			n += diff_ranges(NULL, &fb.v[i], flags, out) + !fb.v[i].nr;
 		}
-	vmm_qflat_free(&fa);
-	vmm_qflat_free(&fb);
+	qflat_free(&fa);
+	qflat_free(&fb);
 	return n;
 }
 

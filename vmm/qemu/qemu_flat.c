@@ -12,14 +12,14 @@
 
 #include "qemu_priv.h"
 
-void vmm_qlines_init(struct vmm_qlines *l, const char *text, size_t len)
+void qlines_init(struct qlines *l, const char *text, size_t len)
 {
 	memset(l, 0, sizeof(*l));
 	l->p = text;
 	l->end = text + len;
 }
 
-bool vmm_qlines_next(struct vmm_qlines *l)
+bool qlines_next(struct qlines *l)
 {
 	const char *nl;
 	size_t n;
@@ -45,7 +45,7 @@ bool vmm_qlines_next(struct vmm_qlines *l)
 	return true;
 }
 
-void vmm_qlines_free(struct vmm_qlines *l)
+void qlines_free(struct qlines *l)
 {
 	free(l->line);
 	l->line = NULL;
@@ -79,7 +79,7 @@ static bool hex16(const char *s, uint64_t *v)
 	return true;
 }
 
-size_t vmm_qparse_span(const char *s, uint64_t *start, uint64_t *end)
+size_t qparse_span(const char *s, uint64_t *start, uint64_t *end)
 {
 	if (strlen(s) < 33 || !hex16(s, start) || s[16] != '-' || !hex16(s + 17, end))
 		return 0;
@@ -98,7 +98,7 @@ static bool cut_offset(char *name, uint64_t *off)
 }
 
 /* "  START-END (prio P, [nv-]TYPE): NAME[ @OFF][ KVM]" */
-static int parse_range(const char *line, struct vmm_qrange *r)
+static int parse_range(const char *line, struct qrange *r)
 {
 	uint64_t start, end;
 	char type[16], *name;
@@ -106,7 +106,7 @@ static int parse_range(const char *line, struct vmm_qrange *r)
 	int used = 0;
 
 	memset(r, 0, sizeof(*r));
-	n = vmm_qparse_span(line + 2, &start, &end);
+	n = qparse_span(line + 2, &start, &end);
 	if (!n || sscanf(line + 2 + n, " (prio %d, %15[^)]): %n", &r->prio, type, &used) != 2 ||
 	    !used)
 		return -EINVAL;
@@ -144,7 +144,7 @@ static int push(void **arr, size_t *n, size_t size)
 }
 
 /* ' AS "NAME", root: ROOT[, alias X]' */
-static int parse_as(const char *line, struct vmm_qview *v)
+static int parse_as(const char *line, struct qview *v)
 {
 	const char *q = strstr(line + 5, "\", root: ");
 	char *name;
@@ -162,9 +162,9 @@ static int parse_as(const char *line, struct vmm_qview *v)
 	return 0;
 }
 
-static int parse_line(struct vmm_qflat *f, const char *line, unsigned no)
+static int parse_line(struct qflat *f, const char *line, unsigned no)
 {
-	struct vmm_qview *v = f->nv ? &f->v[f->nv - 1] : NULL;
+	struct qview *v = f->nv ? &f->v[f->nv - 1] : NULL;
 
 	if (!strncmp(line, "FlatView #", 10)) {
 		if (push((void **)&f->v, &f->nv, sizeof(*f->v)))
@@ -196,14 +196,14 @@ static int parse_line(struct vmm_qflat *f, const char *line, unsigned no)
 	return -EINVAL;
 }
 
-int vmm_qflat_parse(const char *text, size_t len, struct vmm_qflat *out, struct vmm_err *err)
+int qflat_parse(const char *text, size_t len, struct qflat *out, struct vmm_err *err)
 {
-	struct vmm_qlines l;
+	struct qlines l;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
-	vmm_qlines_init(&l, text, len);
-	while (vmm_qlines_next(&l)) {
+	qlines_init(&l, text, len);
+	while (qlines_next(&l)) {
 		if (!l.line[0])
 			continue;
 		r = parse_line(out, l.line, l.no);
@@ -214,16 +214,16 @@ int vmm_qflat_parse(const char *text, size_t len, struct vmm_qflat *out, struct 
 			break;
 		}
 	}
-	vmm_qlines_free(&l);
+	qlines_free(&l);
 	if (r)
-		vmm_qflat_free(out);
+		qflat_free(out);
 	return r;
 }
 
-void vmm_qflat_free(struct vmm_qflat *f)
+void qflat_free(struct qflat *f)
 {
 	for (size_t i = 0; i < f->nv; i++) {
-		struct vmm_qview *v = &f->v[i];
+		struct qview *v = &f->v[i];
 
 		for (size_t j = 0; j < v->nas; j++)
 			free(v->as[j]);
@@ -238,7 +238,7 @@ void vmm_qflat_free(struct vmm_qflat *f)
 	memset(f, 0, sizeof(*f));
 }
 
-const struct vmm_qview *vmm_qflat_find(const struct vmm_qflat *f, const char *as)
+const struct qview *qflat_find(const struct qflat *f, const char *as)
 {
 	for (size_t i = 0; i < f->nv; i++)
 		for (size_t j = 0; j < f->v[i].nas; j++)
@@ -247,7 +247,7 @@ const struct vmm_qview *vmm_qflat_find(const struct vmm_qflat *f, const char *as
 	return NULL;
 }
 
-size_t vmm_qview_lower(const struct vmm_qview *v, uint64_t addr)
+size_t qview_lower(const struct qview *v, uint64_t addr)
 {
 	size_t lo = 0, hi = v->nr;
 

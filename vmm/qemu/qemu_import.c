@@ -60,7 +60,7 @@ struct qimp {
 	size_t ng;
 	struct qnode **sec;	/* section roots, in printed order */
 	size_t nsec;
-	struct vmm_qflat flat;
+	struct qflat flat;
 	bool have_flat;
 	struct vmm_err *err;
 };
@@ -111,7 +111,7 @@ static int parse_alias(struct qnode *q, const char *rest)
 	const char *at;
 
 	if (len < 6 + 34 || rest[len - 34] != ' ' ||
-	    !vmm_qparse_span(rest + len - 33, &ws, &we))
+	    !qparse_span(rest + len - 33, &ws, &we))
 		return -EINVAL;
 	at = strstr(rest + 6, " @");
 	if (!at || at >= rest + len - 34)
@@ -141,7 +141,7 @@ static int parse_tree_line(struct qnode *q, const char *line, unsigned *level,
 	line += ind;
 	if (!strncmp(line, "[DETECTED OVERFLOW!] ", 21))
 		line += 21;
-	n = vmm_qparse_span(line, start, &end);
+	n = qparse_span(line, start, &end);
 	if (!n || sscanf(line + n, " (prio %d, %15[^)]): %n", &q->prio, type, &used) != 2 ||
 	    !used)
 		return -EINVAL;
@@ -331,11 +331,11 @@ static int add_tree_line(struct qimp *im, struct qparse *ps, const char *line, u
 static int parse_dump(struct qimp *im, const char *text, size_t len)
 {
 	struct qparse ps = { .block = QB_NONE };
-	struct vmm_qlines l;
+	struct qlines l;
 	int r = 0;
 
-	vmm_qlines_init(&l, text, len);
-	while (!r && vmm_qlines_next(&l)) {
+	qlines_init(&l, text, len);
+	while (!r && qlines_next(&l)) {
 		const char *line = l.line;
 
 		if (!line[0]) {
@@ -356,7 +356,7 @@ static int parse_dump(struct qimp *im, const char *text, size_t len)
 	}
 	if (!r)
 		r = end_block(im, &ps);
-	vmm_qlines_free(&l);
+	qlines_free(&l);
 	if (r == -ENOMEM)
 		vmm_err_set(im->err, r, "out of memory");
 	if (!r && !im->ng)
@@ -460,17 +460,17 @@ typedef __int128 s128;
  * An i/o region with ranges of its own terminates.
  */
 static void match_ranges(struct qnode *n, s128 abs, s128 lo, s128 hi,
-			 const struct vmm_qview *v)
+			 const struct qview *v)
 {
 	size_t i;
 
 	if (strcmp(n->type, "i/o") || n->evidence)
 		return;
-	i = vmm_qview_lower(v, (uint64_t)lo);
+	i = qview_lower(v, (uint64_t)lo);
 	if (i > 0 && (s128)v->r[i - 1].start + (s128)v->r[i - 1].size > lo)
 		i--;
 	for (; i < v->nr && v->r[i].start < hi; i++) {
-		const struct vmm_qrange *r = &v->r[i];
+		const struct qrange *r = &v->r[i];
 
 		if (!strcmp(r->name, n->name) && (uint64_t)(r->start - abs) == r->offset) {
 			n->evidence = true;
@@ -480,7 +480,7 @@ static void match_ranges(struct qnode *n, s128 abs, s128 lo, s128 hi,
 }
 
 /* Render-like walk: which regions are reached where (QEMU's render_memory_region paths). */
-static void walk(struct qnode *n, s128 base, s128 lo, s128 hi, const struct vmm_qview *v,
+static void walk(struct qnode *n, s128 base, s128 lo, s128 hi, const struct qview *v,
 		 unsigned depth)
 {
 	s128 abs = base + (s128)n->addr, end = abs + (s128)n->size;
@@ -578,7 +578,7 @@ static int cover_claim(struct cover *c, s128 lo, s128 hi,
 
 /* One ram leaf being rendered: its position and the alias (or container) above it. */
 struct ro_ctx {
-	const struct vmm_qview *v;
+	const struct qview *v;
 	struct qnode *leaf, *holder;
 	s128 abs;
 };
@@ -587,8 +587,8 @@ struct ro_ctx {
 static void ro_piece(void *opaque, s128 lo, s128 hi)
 {
 	struct ro_ctx *c = opaque;
-	ssize_t i = (ssize_t)vmm_qview_lower(c->v, (uint64_t)lo + 1) - 1;
-	const struct vmm_qrange *r;
+	ssize_t i = (ssize_t)qview_lower(c->v, (uint64_t)lo + 1) - 1;
+	const struct qrange *r;
 
 	if (i < 0 || !c->holder)
 		return;
@@ -645,7 +645,7 @@ static int gather_readonly(struct qimp *im)
 		struct cover cv = { 0 };
 
 		for (size_t j = 0; j < im->g[i].nas && !c.v; j++)
-			c.v = vmm_qflat_find(&im->flat, im->g[i].as[j]);
+			c.v = qflat_find(&im->flat, im->g[i].as[j]);
 		if (c.v)
 			r = ro_render(&cv, im->g[i].root, 0, 0, (s128)VMM_U64_LIMIT, &c, NULL, 0);
 		free(cv.iv);
@@ -656,10 +656,10 @@ static int gather_readonly(struct qimp *im)
 static void gather_evidence(struct qimp *im)
 {
 	for (size_t i = 0; i < im->ng; i++) {
-		const struct vmm_qview *v = NULL;
+		const struct qview *v = NULL;
 
 		for (size_t j = 0; j < im->g[i].nas && !v && im->have_flat; j++)
-			v = vmm_qflat_find(&im->flat, im->g[i].as[j]);
+			v = qflat_find(&im->flat, im->g[i].as[j]);
 		walk(im->g[i].root, 0, 0, (s128)VMM_U64_LIMIT, v, 0);
 	}
 }
@@ -840,7 +840,7 @@ static void emit_attrs(struct vmm_buf *out, const struct qnode *q)
 static bool as_before(const struct qimp *im, const char *a, const char *b)
 {
 	for (size_t i = 0; i < im->flat.nv; i++) {
-		const struct vmm_qview *v = &im->flat.v[i];
+		const struct qview *v = &im->flat.v[i];
 		int ia = -1, ib = -1;
 
 		for (size_t k = 0; k < v->nas; k++) {
@@ -943,7 +943,7 @@ static void imp_free(struct qimp *im)
 	free(im->g);
 	free(im->sec);
 	if (im->have_flat)
-		vmm_qflat_free(&im->flat);
+		qflat_free(&im->flat);
 }
 
 static int settle(struct qimp *im)
@@ -983,7 +983,7 @@ int vmm_qemu_import(const char *tree, size_t tree_len, const char *flat, size_t 
 
 	vmm_err_clear(err);
 	if (flat) {
-		r = vmm_qflat_parse(flat, flat_len, &im.flat, err);
+		r = qflat_parse(flat, flat_len, &im.flat, err);
 		if (r)
 			return r;
 		im.have_flat = true;

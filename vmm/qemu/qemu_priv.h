@@ -5,13 +5,13 @@
  * address spaces that share it and its ranges exactly as printed — and the
  * line splitter they all use.
  */
-#ifndef VMM_QEMU_INT_H
-#define VMM_QEMU_INT_H
+#ifndef VMM_QEMU_PRIV_H
+#define VMM_QEMU_PRIV_H
 
 #include <vmm/base.h>
 
 /**
- * struct vmm_qrange - one printed flat range
+ * struct qrange - one printed flat range
  * @start, @size: the guest range (size up to 2^64)
  * @prio: priority of the leaf region's mapping
  * @type: "ram", "rom", "romd", "ramd" or "i/o"
@@ -21,7 +21,7 @@
  * @kvm: the " KVM" mark was printed
  * @line: 1-based input line
  */
-struct vmm_qrange {
+struct qrange {
 	uint64_t start;
 	vmm_u128 size;
 	int prio;
@@ -34,51 +34,51 @@ struct vmm_qrange {
 };
 
 /**
- * struct vmm_qview - one "FlatView #N" block
+ * struct qview - one "FlatView #N" block
  * @as, @nas: the address spaces printed in the block, in printed order
  * @root: the "root:" of the first address space (NULL when absent)
  * @mr_root: the "Root memory region:" name ("(none)" when none)
  * @r, @nr: ranges in printed (ascending) order
  */
-struct vmm_qview {
+struct qview {
 	char **as;
 	size_t nas;
 	char *root;
 	char *mr_root;
-	struct vmm_qrange *r;
+	struct qrange *r;
 	size_t nr;
 	unsigned line;
 };
 
-struct vmm_qflat {
-	struct vmm_qview *v;
+struct qflat {
+	struct qview *v;
 	size_t nv;
 };
 
 /* Parse `info mtree -f` text; -EINVAL with "line N: ..." in @err on bad input. */
-int vmm_qflat_parse(const char *text, size_t len, struct vmm_qflat *out, struct vmm_err *err);
-void vmm_qflat_free(struct vmm_qflat *f);
+int qflat_parse(const char *text, size_t len, struct qflat *out, struct vmm_err *err);
+void qflat_free(struct qflat *f);
 /* The block that lists address space @as, or NULL. */
-const struct vmm_qview *vmm_qflat_find(const struct vmm_qflat *f, const char *as);
+const struct qview *qflat_find(const struct qflat *f, const char *as);
 /* Index of the first range whose start is >= @addr (binary search). */
-size_t vmm_qview_lower(const struct vmm_qview *v, uint64_t addr);
+size_t qview_lower(const struct qview *v, uint64_t addr);
 
 /*
  * Line iteration over a text that need not be NUL-terminated: returns the
  * next line (without its "\n" or "\r\n") as a NUL-terminated copy in @line
  * (reused between calls, free it at the end), or false at the end.
  */
-struct vmm_qlines {
+struct qlines {
 	const char *p, *end;
 	char *line;
 	size_t cap;
 	unsigned no;
 };
-void vmm_qlines_init(struct vmm_qlines *l, const char *text, size_t len);
-bool vmm_qlines_next(struct vmm_qlines *l);
-void vmm_qlines_free(struct vmm_qlines *l);
+void qlines_init(struct qlines *l, const char *text, size_t len);
+bool qlines_next(struct qlines *l);
+void qlines_free(struct qlines *l);
 
 /* "%016x-%016x" at @s: start and end; returns the characters consumed or 0. */
-size_t vmm_qparse_span(const char *s, uint64_t *start, uint64_t *end);
+size_t qparse_span(const char *s, uint64_t *start, uint64_t *end);
 
 #endif
