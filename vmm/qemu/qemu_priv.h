@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the QEMU-text readers (qemu_flat.c, qemu_import.c, qemu_diff.c):
+ * Private to the QEMU-text readers (qemu_flat.c, qemu_diff.c and the -D importer):
  * the parsed form of an `info mtree -f` dump — flat-view blocks, each with the
  * address spaces that share it and its ranges exactly as printed — and the
  * line splitter they all use.
