@@ -73,21 +73,6 @@ static unsigned band_height(vmm_u128 size)
 	return l <= 12 ? PLOT_MIN_H : PLOT_MIN_H + 3 * (l - 12);
 }
 
-/* "512 MiB", "1.5 KiB", "16 EiB": the largest binary unit that fits. */
-static void fmt_size(vmm_u128 size, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	unsigned u = 0;
-
-	while (u + 1 < sizeof(units) / sizeof(units[0]) && size >= ((vmm_u128)1 << (10 * (u + 1))))
-		u++;
-	if (size % ((vmm_u128)1 << (10 * u)) == 0)
-		snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)(size >> (10 * u)), units[u]);
-	else
-		snprintf(buf, len, "%.1f %s", (double)size / (double)((vmm_u128)1 << (10 * u)),
-			 units[u]);
-}
-
 /* Length of the valid UTF-8 sequence at @s (0: invalid), never past the NUL. */
 static size_t utf8_len(const unsigned char *s)
 {
@@ -289,10 +274,9 @@ static void put_band(struct vmm_buf *out, const struct band *b, unsigned y, unsi
 {
 	uint64_t first = vmm_u128_lo(b->start), last = vmm_u128_lo(b->start + b->size - 1);
 	unsigned base = y + h / 2 + 4;	/* text baseline, centred in the band */
-	char size[32];
+	char size[VMM_U128_BUF];
 
-	fmt_size(b->size, size, sizeof(size));
-	put_band_head(out, b, first, last, size);
+	put_band_head(out, b, first, last, vmm_u128_fmt(b->size, VMM_U128_IEC, size));
 	vmm_buf_printf(out, "<rect x=\"%d\" y=\"%u\" width=\"%d\" height=\"%u\" fill=\"%s\" "
 		       "stroke=\"%s\"%s/>\n", PLOT_BAND_X, y, PLOT_BAND_W, h,
 		       kinds[b->kind].fill, kinds[b->kind].stroke,

@@ -88,12 +88,9 @@ static void json_kstr(struct vmm_buf *out, const char *key, const char *val)
 /* A 128-bit quantity as a "0x..." string. */
 static void json_khex(struct vmm_buf *out, const char *key, vmm_u128 v)
 {
-	uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+	char buf[VMM_U128_BUF];
 
-	if (hi)
-		vmm_buf_printf(out, ", \"%s\": \"0x%" PRIx64 "%016" PRIx64 "\"", key, hi, lo);
-	else
-		vmm_buf_printf(out, ", \"%s\": \"0x%" PRIx64 "\"", key, lo);
+	vmm_buf_printf(out, ", \"%s\": \"%s\"", key, vmm_u128_fmt(v, VMM_U128_HEX, buf));
 }
 
 static void json_kbool(struct vmm_buf *out, const char *key, bool v)

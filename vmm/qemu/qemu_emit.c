@@ -102,10 +102,9 @@ static int assign_ids(struct qimp *im)
 
 static void put_size(struct vmm_buf *out, vmm_u128 v)
 {
-	if (v == VMM_U64_LIMIT)
-		vmm_buf_puts(out, " 16E");
-	else
-		vmm_buf_printf(out, " 0x%llx", (unsigned long long)v);
+	char buf[VMM_U128_BUF];
+
+	vmm_buf_printf(out, " %s", vmm_u128_fmt(v, VMM_U128_SIZE, buf));
 }
 
 static void put_name(struct vmm_buf *out, const struct qnode *q)

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The small shared pieces every part of vmm uses: the growable text buffer
- * that printers render into (and files are read into), the error-reason buffer filled beside each
- * -errno, and the number syntax of the control language and attribute files.
+ * that printers render into (and files are read into), the error-reason
+ * buffer filled beside each -errno, and numbers both ways: the one formatter
+ * of 128-bit values (hex, control-language sizes, binary units) and the
+ * number syntax of the control language and attribute files.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +161,55 @@ void vmm_err_clear(struct vmm_err *e)
 		return;
 	e->code = 0;
 	e->msg[0] = '\0';
+}
+
+static char *u128_hex(vmm_u128 v, char *buf)
+{
+	char rev[32];
+	size_t n = 0, i = 2;
+
+	do {
+		rev[n++] = "0123456789abcdef"[(unsigned)(v & 15)];
+		v >>= 4;
+	} while (v);
+	buf[0] = '0';
+	buf[1] = 'x';
+	while (n)
+		buf[i++] = rev[--n];
+	buf[i] = '\0';
+	return buf;
+}
+
+static char *u128_iec(vmm_u128 v, char *buf)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && v >= ((vmm_u128)1 << (10 * (u + 1))))
+		u++;
+	if (v % ((vmm_u128)1 << (10 * u)) == 0)
+		snprintf(buf, VMM_U128_BUF, "%" PRIu64 " %s", (uint64_t)(v >> (10 * u)), units[u]);
+	else
+		snprintf(buf, VMM_U128_BUF, "%.1f %s", (double)v / (double)((vmm_u128)1 << (10 * u)),
+			 units[u]);
+	return buf;
+}
+
+char *vmm_u128_fmt(vmm_u128 v, enum vmm_u128_style style, char buf[VMM_U128_BUF])
+{
+	switch (style) {
+	case VMM_U128_SIZE:
+		if (v == VMM_U64_LIMIT) {
+			snprintf(buf, VMM_U128_BUF, "16E");
+			return buf;
+		}
+		return u128_hex(v, buf);
+	case VMM_U128_IEC:
+		return u128_iec(v, buf);
+	case VMM_U128_HEX:
+	default:
+		return u128_hex(v, buf);
+	}
 }
 
 static int suffix_shift(char c)

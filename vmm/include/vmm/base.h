@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Basic types shared by every vmm header: 128-bit sizes (QEMU's Int128, so a
- * region can be exactly 2^64 bytes), a growable text buffer that the printers
+ * region can be exactly 2^64 bytes) and their one formatter, a growable text buffer that the printers
  * and the filesystem render into, and the error-reason buffer that every
  * rejecting call fills in beside its -errno.
  */
@@ -17,8 +17,32 @@ typedef unsigned __int128 vmm_u128;
 
 #define VMM_U64_LIMIT ((vmm_u128)1 << 64) /* 2^64: size of a whole address space */
 
-/* Saturating conversion for printing: 2^64 prints as 0xffffffffffffffff + 1. */
+/* The low 64 bits (2^64 becomes 0): for values known to stay below 2^64. */
 static inline uint64_t vmm_u128_lo(vmm_u128 v) { return (uint64_t)v; }
+
+/**
+ * enum vmm_u128_style - how vmm_u128_fmt() writes a value
+ * @VMM_U128_HEX:  "0x" and lower-case hex digits, no leading zeros, all 128
+ *                 bits ("0x0", "0x10000000000000000")
+ * @VMM_U128_SIZE: a size as the control language writes it: "16E" for 2^64,
+ *                 hex as VMM_U128_HEX otherwise
+ * @VMM_U128_IEC:  for people: the largest binary unit that fits, "512 MiB",
+ *                 "1.5 KiB", "16 EiB" (one decimal when not whole)
+ */
+enum vmm_u128_style { VMM_U128_HEX, VMM_U128_SIZE, VMM_U128_IEC };
+
+/* Room for any vmm_u128_fmt() result, NUL included. */
+#define VMM_U128_BUF 48
+
+/**
+ * vmm_u128_fmt() - the one formatter of 128-bit sizes, ends and offsets
+ * @v:     the value
+ * @style: VMM_U128_HEX, VMM_U128_SIZE or VMM_U128_IEC
+ * @buf:   where the text goes
+ *
+ * Return: @buf, so the call can sit in a printf argument list.
+ */
+char *vmm_u128_fmt(vmm_u128 v, enum vmm_u128_style style, char buf[VMM_U128_BUF]);
 
 /**
  * struct vmm_buf - growable byte buffer (always NUL-terminated when len > 0)
