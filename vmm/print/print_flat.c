@@ -24,30 +24,30 @@
 /* The address space the KVM listener is registered on (QEMU's address_space_memory). */
 #define KVM_AS_NAME "memory"
 
-static void fv_print_range(const struct vmm_flat_range *r, struct vmm_slotidx *kvm,
+static void fv_print_range(const struct vmm_flat_range *r, struct print_slotidx *kvm,
 			   struct vmm_buf *out)
 {
 	uint64_t start = (uint64_t)r->start;
-	uint64_t last = vmm_print_last(r->size);
+	uint64_t last = print_last(r->size);
 
 	vmm_buf_printf(out, "  %016" PRIx64 "-%016" PRIx64 " (prio %d, %s%s): %s", start,
 		       start + last, r->mr->priority, r->nonvolatile ? "nv-" : "",
-		       r->readonly ? "rom" : vmm_print_mr_type(r->mr), r->mr->name);
+		       r->readonly ? "rom" : print_mr_type(r->mr), r->mr->name);
 	if (r->offset_in_region)
 		vmm_buf_printf(out, " @%016" PRIx64, (uint64_t)r->offset_in_region);
 	/* QEMU asks for MR_SIZE + 1 in 64 bits: a 2^64 range asks for size 0 */
-	if (kvm && vmm_slotidx_exact(kvm, start, last + 1))
+	if (kvm && print_slotidx_exact(kvm, start, last + 1))
 		vmm_buf_puts(out, " KVM");
 	vmm_buf_puts(out, "\n");
 }
 
 /* One "FlatView #N" block for the entries @v[0..n) that share a view. */
-static void fv_print_block(unsigned num, const struct vmm_fvgroup *v, size_t n,
-			   struct vmm_slotidx *slots, struct vmm_buf *out)
+static void fv_print_block(unsigned num, const struct print_fvgroup *v, size_t n,
+			   struct print_slotidx *slots, struct vmm_buf *out)
 {
 	const struct vmm_flatview *fv = v[0].fv;
 	const struct vmm_flat_range *fr;
-	struct vmm_slotidx *kvm = NULL;
+	struct print_slotidx *kvm = NULL;
 	struct vmm_fv_iter it;
 	size_t i;
 
@@ -70,7 +70,7 @@ static void fv_print_block(unsigned num, const struct vmm_fvgroup *v, size_t n,
 		return;
 	}
 	if (kvm)
-		vmm_slotidx_rewind(kvm);
+		print_slotidx_rewind(kvm);
 	vmm_flatview_for_each(fr, it, fv)
 		fv_print_range(fr, kvm, out);
 	vmm_buf_puts(out, "\n");
@@ -84,20 +84,20 @@ static void fv_print_block(unsigned num, const struct vmm_fvgroup *v, size_t n,
  */
 void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vmm_buf *out)
 {
-	struct vmm_slotidx slots;
-	struct vmm_fvgroup *v;
+	struct print_slotidx slots;
+	struct print_fvgroup *v;
 	ssize_t n;
 	size_t i, first = 0;
 	unsigned num = 0;
 
-	if (vmm_slotidx_build(&slots, accel)) {
+	if (print_slotidx_build(&slots, accel)) {
 		out->oom = true;
 		return;
 	}
-	n = vmm_fvgroup_build(m, &v);
+	n = print_fvgroup_build(m, &v);
 	if (n < 0) {
 		out->oom = true;
-		vmm_slotidx_free(&slots);
+		print_slotidx_free(&slots);
 		return;
 	}
 	for (i = 1; i <= (size_t)n; i++) {
@@ -106,8 +106,8 @@ void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vm
 		fv_print_block(num++, v + first, i - first, accel ? &slots : NULL, out);
 		first = i;
 	}
-	vmm_fvgroup_free(v, (size_t)n);
-	vmm_slotidx_free(&slots);
+	print_fvgroup_free(v, (size_t)n);
+	print_slotidx_free(&slots);
 }
 
 /**
@@ -126,7 +126,7 @@ void vmm_print_ramblock(struct vmm_memory *m, struct vmm_buf *out)
 	vmm_buf_printf(out, "%24s %8s  %18s %18s %18s\n", "Block Name", "PSize", "Offset",
 		       "Used", "Total");
 	for (rb = vmm_ramlist_first(vmm_memory_ramlist(m)); rb; rb = rb->next) {
-		vmm_print_size_str(rb->page_size, psize, sizeof(psize));
+		print_size_str(rb->page_size, psize, sizeof(psize));
 		vmm_buf_printf(out, "%24s %8s  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
 			       "\n", rb->idstr, psize, rb->offset, rb->used_length,
 			       rb->max_length);
@@ -161,7 +161,7 @@ void vmm_print_memslots(struct vmm_accel *accel, struct vmm_buf *out)
 		vmm_buf_printf(out, "%5" PRIu32 " %5u  0x%016" PRIx64 " 0x%016" PRIx64
 			       " 0x%016" PRIx64 "  ", s->slot, (unsigned)s->as_id, s->gpa,
 			       s->size, s->hva);
-		vmm_print_slot_flags(s->flags, out);
+		print_slot_flags(s->flags, out);
 		vmm_buf_puts(out, "\n");
 	}
 }

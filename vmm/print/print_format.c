@@ -14,16 +14,16 @@
 #include <vmm/memory.h>
 #include "print_priv.h"
 
-void vmm_ptrmap_init(struct vmm_ptrmap *m)
+void print_ptrmap_init(struct print_ptrmap *m)
 {
 	memset(m, 0, sizeof(*m));
 }
 
-void vmm_ptrmap_free(struct vmm_ptrmap *m)
+void print_ptrmap_free(struct print_ptrmap *m)
 {
 	free(m->keys);
 	free(m->vals);
-	vmm_ptrmap_init(m);
+	print_ptrmap_init(m);
 }
 
 static size_t ptr_hash(const void *p, size_t cap)
@@ -33,7 +33,7 @@ static size_t ptr_hash(const void *p, size_t cap)
 	return (size_t)(h ^ (h >> 29)) & (cap - 1);
 }
 
-static size_t ptrmap_slot(const struct vmm_ptrmap *m, const void *key)
+static size_t ptrmap_slot(const struct print_ptrmap *m, const void *key)
 {
 	size_t i = ptr_hash(key, m->cap);
 
@@ -42,9 +42,9 @@ static size_t ptrmap_slot(const struct vmm_ptrmap *m, const void *key)
 	return i;
 }
 
-static int ptrmap_grow(struct vmm_ptrmap *m)
+static int ptrmap_grow(struct print_ptrmap *m)
 {
-	struct vmm_ptrmap n = { 0 };
+	struct print_ptrmap n = { 0 };
 	size_t i;
 
 	n.cap = m->cap ? m->cap * 2 : 64;
@@ -65,12 +65,12 @@ static int ptrmap_grow(struct vmm_ptrmap *m)
 		n.vals[s] = m->vals[i];
 	}
 	n.n = m->n;
-	vmm_ptrmap_free(m);
+	print_ptrmap_free(m);
 	*m = n;
 	return 0;
 }
 
-int vmm_ptrmap_put(struct vmm_ptrmap *m, const void *key, size_t val)
+int print_ptrmap_put(struct print_ptrmap *m, const void *key, size_t val)
 {
 	size_t s;
 
@@ -85,7 +85,7 @@ int vmm_ptrmap_put(struct vmm_ptrmap *m, const void *key, size_t val)
 	return 1;
 }
 
-bool vmm_ptrmap_get(const struct vmm_ptrmap *m, const void *key, size_t *val)
+bool print_ptrmap_get(const struct print_ptrmap *m, const void *key, size_t *val)
 {
 	size_t s;
 
@@ -105,7 +105,7 @@ bool vmm_ptrmap_get(const struct vmm_ptrmap *m, const void *key, size_t *val)
  * device currently in romd mode (out of it, it prints i/o like any device),
  * and containers print i/o. An alias prints its target's word.
  */
-const char *vmm_print_mr_type(const struct vmm_mr *mr)
+const char *print_mr_type(const struct vmm_mr *mr)
 {
 	while (mr->type == VMM_MR_ALIAS && mr->alias)
 		mr = mr->alias;
@@ -120,7 +120,7 @@ const char *vmm_print_mr_type(const struct vmm_mr *mr)
 	}
 }
 
-uint64_t vmm_print_last(vmm_u128 size)
+uint64_t print_last(vmm_u128 size)
 {
 	return size ? (uint64_t)(size - 1) : 0;
 }
@@ -130,7 +130,7 @@ uint64_t vmm_print_last(vmm_u128 size)
  * value switches to the next unit once it reaches 1000 of the current one;
  * done here in integers (no libm), then printed with "%0.3g" as QEMU does.
  */
-void vmm_print_size_str(uint64_t val, char *out, size_t len)
+void print_size_str(uint64_t val, char *out, size_t len)
 {
 	static const char *const suffix[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
 	unsigned i = 0;
@@ -148,7 +148,7 @@ static int slot_cmp(const void *a, const void *b)
 	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
-int vmm_slotidx_build(struct vmm_slotidx *idx, const struct vmm_accel *a)
+int print_slotidx_build(struct print_slotidx *idx, const struct vmm_accel *a)
 {
 	const struct vmm_memslot *s;
 	uint32_t iter = 0;
@@ -166,7 +166,7 @@ int vmm_slotidx_build(struct vmm_slotidx *idx, const struct vmm_accel *a)
 			cap = cap ? cap * 2 : 16;
 			v = realloc(idx->v, cap * sizeof(*v));
 			if (!v) {
-				vmm_slotidx_free(idx);
+				print_slotidx_free(idx);
 				return -ENOMEM;
 			}
 			idx->v = v;
@@ -178,19 +178,19 @@ int vmm_slotidx_build(struct vmm_slotidx *idx, const struct vmm_accel *a)
 	return 0;
 }
 
-void vmm_slotidx_free(struct vmm_slotidx *idx)
+void print_slotidx_free(struct print_slotidx *idx)
 {
 	free(idx->v);
 	memset(idx, 0, sizeof(*idx));
 }
 
-void vmm_slotidx_rewind(struct vmm_slotidx *idx)
+void print_slotidx_rewind(struct print_slotidx *idx)
 {
 	idx->cur = 0;
 }
 
 /* Move the cursor to the first slot starting at or after @gpa. */
-static void slotidx_seek(struct vmm_slotidx *idx, vmm_u128 gpa)
+static void slotidx_seek(struct print_slotidx *idx, vmm_u128 gpa)
 {
 	if (idx->cur > 0 && idx->cur <= idx->n && idx->v[idx->cur - 1].gpa >= gpa)
 		idx->cur = 0;	/* asked out of order: start again */
@@ -198,8 +198,8 @@ static void slotidx_seek(struct vmm_slotidx *idx, vmm_u128 gpa)
 		idx->cur++;
 }
 
-const struct vmm_memslot *vmm_slotidx_exact(struct vmm_slotidx *idx, uint64_t gpa,
-					    uint64_t size)
+const struct vmm_memslot *print_slotidx_exact(struct print_slotidx *idx, uint64_t gpa,
+					      uint64_t size)
 {
 	slotidx_seek(idx, gpa);
 	if (idx->cur < idx->n && idx->v[idx->cur].gpa == gpa && idx->v[idx->cur].size == size)
@@ -207,8 +207,8 @@ const struct vmm_memslot *vmm_slotidx_exact(struct vmm_slotidx *idx, uint64_t gp
 	return NULL;
 }
 
-const struct vmm_memslot *vmm_slotidx_within(struct vmm_slotidx *idx, vmm_u128 start,
-					     vmm_u128 size)
+const struct vmm_memslot *print_slotidx_within(struct print_slotidx *idx, vmm_u128 start,
+					       vmm_u128 size)
 {
 	const struct vmm_memslot *s;
 
@@ -221,7 +221,7 @@ const struct vmm_memslot *vmm_slotidx_within(struct vmm_slotidx *idx, vmm_u128 s
 	return NULL;
 }
 
-void vmm_print_slot_flags(uint32_t flags, struct vmm_buf *out)
+void print_slot_flags(uint32_t flags, struct vmm_buf *out)
 {
 	const char *sep = "";
 
@@ -244,14 +244,14 @@ void vmm_print_slot_flags(uint32_t flags, struct vmm_buf *out)
 
 static int fvgroup_cmp(const void *pa, const void *pb)
 {
-	const struct vmm_fvgroup *a = pa, *b = pb;
+	const struct print_fvgroup *a = pa, *b = pb;
 
 	if (a->group != b->group)
 		return a->group < b->group ? -1 : 1;
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-void vmm_fvgroup_free(struct vmm_fvgroup *v, size_t n)
+void print_fvgroup_free(struct print_fvgroup *v, size_t n)
 {
 	size_t i;
 
@@ -261,11 +261,11 @@ void vmm_fvgroup_free(struct vmm_fvgroup *v, size_t n)
 	free(v);
 }
 
-ssize_t vmm_fvgroup_build(struct vmm_memory *m, struct vmm_fvgroup **out)
+ssize_t print_fvgroup_build(struct vmm_memory *m, struct print_fvgroup **out)
 {
-	struct vmm_ptrmap byfv;
+	struct print_ptrmap byfv;
 	const void *key;
-	struct vmm_fvgroup *v;
+	struct print_fvgroup *v;
 	size_t n = 0, ng = 0, i;
 	struct vmm_as *as;
 
@@ -277,23 +277,23 @@ ssize_t vmm_fvgroup_build(struct vmm_memory *m, struct vmm_fvgroup **out)
 	v = calloc(n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	vmm_ptrmap_init(&byfv);
+	print_ptrmap_init(&byfv);
 	for (as = vmm_memory_first_as(m), i = 0; as; as = as->next, i++) {
 		v[i].as = as;
 		v[i].idx = i;
 		v[i].fv = vmm_as_get_flatview(as);
 		/* a space without a view (never expected) gets a group of its own */
 		key = v[i].fv ? (const void *)v[i].fv : (const void *)as;
-		if (vmm_ptrmap_put(&byfv, key, ng) < 0) {
-			vmm_ptrmap_free(&byfv);
-			vmm_fvgroup_free(v, i + 1);
+		if (print_ptrmap_put(&byfv, key, ng) < 0) {
+			print_ptrmap_free(&byfv);
+			print_fvgroup_free(v, i + 1);
 			return -ENOMEM;
 		}
-		vmm_ptrmap_get(&byfv, key, &v[i].group);
+		print_ptrmap_get(&byfv, key, &v[i].group);
 		if (v[i].group == ng)
 			ng++;
 	}
-	vmm_ptrmap_free(&byfv);
+	print_ptrmap_free(&byfv);
 	qsort(v, n, sizeof(*v), fvgroup_cmp);
 	*out = v;
 	return (ssize_t)n;

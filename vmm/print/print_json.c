@@ -112,7 +112,7 @@ static void json_region(struct vmm_buf *out, const struct vmm_mr *mr)
 	json_str(out, mr->id);
 	json_kstr(out, "name", mr->name);
 	json_kstr(out, "type", vmm_mr_type_name(mr->type));
-	json_kstr(out, "qemu_type", vmm_print_mr_type(mr));
+	json_kstr(out, "qemu_type", print_mr_type(mr));
 	json_khex(out, "size", mr->size);
 	json_khex(out, "addr", mr->addr);
 	vmm_buf_printf(out, ", \"priority\": %d", mr->priority);
@@ -157,7 +157,7 @@ static void json_regions(struct vmm_memory *m, struct vmm_buf *out)
 	vmm_buf_puts(out, "\n  ]");
 }
 
-static void json_as(const struct vmm_fvgroup *v, size_t n, struct vmm_buf *out)
+static void json_as(const struct print_fvgroup *v, size_t n, struct vmm_buf *out)
 {
 	const char *sep = "\n";
 	size_t *pos, i;
@@ -172,7 +172,7 @@ static void json_as(const struct vmm_fvgroup *v, size_t n, struct vmm_buf *out)
 		pos[v[i].idx] = i;
 	vmm_buf_puts(out, "  \"address_spaces\": [");
 	for (i = 0; i < n; i++) {
-		const struct vmm_fvgroup *e = &v[pos[i]];
+		const struct print_fvgroup *e = &v[pos[i]];
 
 		vmm_buf_printf(out, "%s    {\"name\": ", sep);
 		json_str(out, e->as->name);
@@ -187,15 +187,15 @@ static void json_as(const struct vmm_fvgroup *v, size_t n, struct vmm_buf *out)
 	free(pos);
 }
 
-static void json_range(const struct vmm_flat_range *r, struct vmm_slotidx *kvm,
+static void json_range(const struct vmm_flat_range *r, struct print_slotidx *kvm,
 		       struct vmm_buf *out)
 {
-	const struct vmm_memslot *s = kvm ? vmm_slotidx_within(kvm, r->start, r->size) : NULL;
+	const struct vmm_memslot *s = kvm ? print_slotidx_within(kvm, r->start, r->size) : NULL;
 
 	vmm_buf_puts(out, "        {\"region\": ");
 	json_str(out, r->mr->id);
 	json_khex(out, "start", r->start);
-	json_khex(out, "end", r->start + vmm_print_last(r->size));
+	json_khex(out, "end", r->start + print_last(r->size));
 	json_khex(out, "size", r->size);
 	json_khex(out, "offset", r->offset_in_region);
 	json_kbool(out, "readonly", r->readonly);
@@ -209,12 +209,12 @@ static void json_range(const struct vmm_flat_range *r, struct vmm_slotidx *kvm,
 }
 
 /* One view and the spaces @v[0..n) that share it. */
-static void json_flatview(const struct vmm_fvgroup *v, size_t n, struct vmm_slotidx *slots,
+static void json_flatview(const struct print_fvgroup *v, size_t n, struct print_slotidx *slots,
 			  struct vmm_buf *out)
 {
 	const struct vmm_flatview *fv = v[0].fv;
 	const struct vmm_flat_range *fr;
-	struct vmm_slotidx *kvm = NULL;
+	struct print_slotidx *kvm = NULL;
 	struct vmm_fv_iter it;
 	const char *sep = "";
 	size_t i;
@@ -231,7 +231,7 @@ static void json_flatview(const struct vmm_fvgroup *v, size_t n, struct vmm_slot
 	}
 	vmm_buf_puts(out, "], \"ranges\": [");
 	sep = "\n";
-	vmm_slotidx_rewind(slots);
+	print_slotidx_rewind(slots);
 	vmm_flatview_for_each(fr, it, fv) {
 		vmm_buf_puts(out, sep);
 		json_range(fr, kvm, out);
@@ -240,7 +240,7 @@ static void json_flatview(const struct vmm_fvgroup *v, size_t n, struct vmm_slot
 	vmm_buf_puts(out, fv->nr ? "\n      ]}" : "]}");
 }
 
-static void json_flatviews(const struct vmm_fvgroup *v, size_t n, struct vmm_slotidx *slots,
+static void json_flatviews(const struct print_fvgroup *v, size_t n, struct print_slotidx *slots,
 			   struct vmm_buf *out)
 {
 	const char *sep = "\n";
@@ -331,7 +331,7 @@ static void json_memslots(struct vmm_accel *accel, struct vmm_buf *out)
 		json_khex(out, "memory_size", s->size);
 		json_khex(out, "userspace_addr", s->hva);
 		vmm_buf_puts(out, ", \"flags\": \"");
-		vmm_print_slot_flags(s->flags, out);
+		print_slot_flags(s->flags, out);
 		vmm_buf_puts(out, "\"}");
 		sep = ",\n";
 	}
@@ -352,18 +352,18 @@ static void json_memslots(struct vmm_accel *accel, struct vmm_buf *out)
  */
 void vmm_print_json(struct vmm_memory *m, struct vmm_accel *accel, struct vmm_buf *out)
 {
-	struct vmm_slotidx slots;
-	struct vmm_fvgroup *v;
+	struct print_slotidx slots;
+	struct print_fvgroup *v;
 	ssize_t n;
 
-	if (vmm_slotidx_build(&slots, accel)) {
+	if (print_slotidx_build(&slots, accel)) {
 		out->oom = true;
 		return;
 	}
-	n = vmm_fvgroup_build(m, &v);
+	n = print_fvgroup_build(m, &v);
 	if (n < 0) {
 		out->oom = true;
-		vmm_slotidx_free(&slots);
+		print_slotidx_free(&slots);
 		return;
 	}
 	vmm_buf_puts(out, "{\n  \"accel\": ");
@@ -379,6 +379,6 @@ void vmm_print_json(struct vmm_memory *m, struct vmm_accel *accel, struct vmm_bu
 	vmm_buf_puts(out, ",\n");
 	json_memslots(accel, out);
 	vmm_buf_puts(out, "\n}\n");
-	vmm_fvgroup_free(v, (size_t)n);
-	vmm_slotidx_free(&slots);
+	print_fvgroup_free(v, (size_t)n);
+	print_slotidx_free(&slots);
 }

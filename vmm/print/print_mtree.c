@@ -34,7 +34,7 @@ struct mtree_ctx {
 	bool disabled;
 	const struct vmm_mr **queue;
 	size_t nq, capq;
-	struct vmm_ptrmap queued;
+	struct print_ptrmap queued;
 	const struct vmm_mr **kids;
 	size_t nkids, capk;
 };
@@ -46,7 +46,7 @@ static void mtree_oom(struct mtree_ctx *c)
 
 static void mtree_queue_alias(struct mtree_ctx *c, const struct vmm_mr *target)
 {
-	int r = vmm_ptrmap_put(&c->queued, target, 0);
+	int r = print_ptrmap_put(&c->queued, target, 0);
 
 	if (r <= 0) {
 		if (r < 0)
@@ -80,11 +80,11 @@ static void mtree_line(struct mtree_ctx *c, const struct vmm_mr *mr, unsigned le
 
 	mtree_indent(out, level);
 	vmm_buf_printf(out, "%016" PRIx64 "-%016" PRIx64 " (prio %d, %s%s): ", start, end,
-		       mr->priority, mr->nonvolatile ? "nv-" : "", vmm_print_mr_type(mr));
+		       mr->priority, mr->nonvolatile ? "nv-" : "", print_mr_type(mr));
 	if (mr->type == VMM_MR_ALIAS && mr->alias)
 		vmm_buf_printf(out, "alias %s @%s %016" PRIx64 "-%016" PRIx64, mr->name,
 			       mr->alias->name, mr->alias_offset,
-			       mr->alias_offset + vmm_print_last(mr->size));
+			       mr->alias_offset + print_last(mr->size));
 	else
 		vmm_buf_puts(out, mr->name);
 	vmm_buf_puts(out, mr->enabled ? "\n" : " [disabled]\n");
@@ -169,7 +169,7 @@ static void mtree_print_mr(struct mtree_ctx *c, const struct vmm_mr *mr, unsigne
 			   uint64_t base)
 {
 	uint64_t start = base + mr->addr;
-	uint64_t end = start + vmm_print_last(mr->size);
+	uint64_t end = start + print_last(mr->size);
 	size_t lo, hi, i;
 
 	/* QEMU flags wrapped arithmetic in front of whatever it prints next. */
@@ -221,7 +221,7 @@ static int mtree_asent_cmp(const void *pa, const void *pb)
 /* Fill *@out with the sorted entries; returns their count, or -ENOMEM. */
 static ssize_t mtree_groups(struct vmm_memory *m, struct mtree_asent **out)
 {
-	struct vmm_ptrmap byroot;
+	struct print_ptrmap byroot;
 	struct mtree_asent *v;
 	size_t n = 0, ng = 0, i;
 	struct vmm_as *as;
@@ -234,23 +234,23 @@ static ssize_t mtree_groups(struct vmm_memory *m, struct mtree_asent **out)
 	v = calloc(n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	vmm_ptrmap_init(&byroot);
+	print_ptrmap_init(&byroot);
 	for (as = vmm_memory_first_as(m), i = 0; as; as = as->next, i++) {
 		/* a root-less space still needs a non-NULL key of its own */
 		const void *key = as->root ? (const void *)as->root : (const void *)as;
 
-		if (vmm_ptrmap_put(&byroot, key, ng) < 0) {
-			vmm_ptrmap_free(&byroot);
+		if (print_ptrmap_put(&byroot, key, ng) < 0) {
+			print_ptrmap_free(&byroot);
 			free(v);
 			return -ENOMEM;
 		}
-		vmm_ptrmap_get(&byroot, key, &v[i].group);
+		print_ptrmap_get(&byroot, key, &v[i].group);
 		if (v[i].group == ng)
 			ng++;
 		v[i].as = as;
 		v[i].idx = i;
 	}
-	vmm_ptrmap_free(&byroot);
+	print_ptrmap_free(&byroot);
 	qsort(v, n, sizeof(*v), mtree_asent_cmp);
 	*out = v;
 	return (ssize_t)n;
@@ -273,7 +273,7 @@ void vmm_print_mtree(struct vmm_memory *m, unsigned flags, struct vmm_buf *out)
 		out->oom = true;
 		return;
 	}
-	vmm_ptrmap_init(&c.queued);
+	print_ptrmap_init(&c.queued);
 	for (i = 0; i < (size_t)n; i++) {
 		vmm_buf_printf(out, "address-space: %s\n", v[i].as->name);
 		if (i + 1 < (size_t)n && v[i + 1].group == v[i].group)
@@ -289,7 +289,7 @@ void vmm_print_mtree(struct vmm_memory *m, unsigned flags, struct vmm_buf *out)
 		vmm_buf_puts(out, "\n");
 	}
 	free(v);
-	vmm_ptrmap_free(&c.queued);
+	print_ptrmap_free(&c.queued);
 	free(c.queue);
 	free(c.kids);
 }
