@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Incremental commits against the chunked range store (vmm/memory/flatview_store.c):
+ * Incremental commits against the chunked range store (vmm/memory/flatview.c):
  * edits of the ranges on either side of every chunk boundary, ranges that
  * merge or split across a boundary, a chunk that grows past its maximum (it
  * must split), mass deletions (chunks must merge back), and many edits in one

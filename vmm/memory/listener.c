@@ -13,6 +13,7 @@
 
 #include "listener_priv.h"
 
+/* Snapshot the registered listeners into @c (a listener may unregister itself later). */
 int mem_listeners_collect(struct commit_ctx *c)
 {
 	struct vmm_listener *l;
@@ -201,6 +202,7 @@ static int update_as(struct commit_ctx *c, struct plan_as *p)
 	return r;
 }
 
+/* The notification round of a commit over @c's plan; on failure every listener is rolled back. */
 int mem_notify(struct commit_ctx *c)
 {
 	size_t i;
