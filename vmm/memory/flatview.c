@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The range store of flat views. A view's ranges live in immutable chunks of
- * at most FV_CHUNK_MAX ranges; a view is a table of chunk pointers with the
- * index of each chunk's first range. Chunks are reference counted and shared
- * between successive views: a commit that changed a few ranges copies the
- * table (n / FV_CHUNK_MAX entries) and rebuilds only the chunks it touched,
- * instead of copying every range. Each chunk holds one reference on the
- * region of each of its ranges, so sharing a chunk costs one reference, not
- * one per range. Readers see an immutable view exactly as before: ranges by
- * index (O(log n)), by address (O(log n)) or with an O(1)-a-step iterator.
+ * Flat views as objects (the public flatview.h): their range store,
+ * reference counting, lookup, iteration and comparison. A view's ranges
+ * live in immutable chunks of at most FV_CHUNK_MAX ranges; a view is a table
+ * of chunk pointers with the index of each chunk's first range. Chunks are
+ * reference counted and shared between successive views: a commit that
+ * changed a few ranges copies the table (n / FV_CHUNK_MAX entries) and
+ * rebuilds only the chunks it touched, instead of copying every range. Each
+ * chunk holds one reference on the region of each of its ranges, so sharing
+ * a chunk costs one reference, not one per range. Readers see an immutable
+ * view: ranges by index (O(log n)), by address (O(log n)) or with an
+ * O(1)-a-step iterator.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Flat views: QEMU's render_memory_region + flatview_simplify and
- * memory_region_get_flatview_root, plus lookup and reference counting of the
- * immutable, published views. Rendering keeps the ranges rendered so far in a
- * skip list ordered by start, so a terminating region finds the gaps inside
- * its clip in O(log n) instead of QEMU's array insertion (O(n) each), and
- * 100k sibling regions render in milliseconds. The output is identical:
- * earlier-rendered ranges win and gaps are filled in address order.
+ * Rendering flat views: QEMU's render_memory_region + flatview_simplify and
+ * memory_region_get_flatview_root, into the range store of flatview.c, whole
+ * or restricted to a window (which incremental commits splice in).
+ * Rendering keeps the ranges rendered so far in a skip list ordered by
+ * start, so a terminating region finds the gaps inside its clip in O(log n)
+ * instead of QEMU's array insertion (O(n) each), and 100k sibling regions
+ * render in milliseconds. The output is identical: earlier-rendered ranges
+ * win and gaps are filled in address order.
  */
 #include <errno.h>
 #include <stdlib.h>
