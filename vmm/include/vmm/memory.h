@@ -235,7 +235,7 @@ uint64_t vmm_memory_generation(const struct vmm_memory *m);
  *        incremental view is compared with a full render; a difference counts
  *        in vmm_render_stats.mismatches and the full render is used.
  * A new model renders in VMM_RENDER_AUTO; the library reads no environment,
- * so a program or test that wants check mode sets it here.
+ * so a program or test that wants check mode calls vmm_memory_set_render_mode().
  */
 enum vmm_render_mode {
 	VMM_RENDER_AUTO,
