@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Incremental commits against the chunked range store (vmm/memory/flatview_store.c):
+ * Incremental commits against the chunked range store (vmm/memory/flatview.c):
  * edits of the ranges on either side of every chunk boundary, ranges that
  * merge or split across a boundary, a chunk that grows past its maximum (it
  * must split), mass deletions (chunks must merge back), and many edits in one
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vmm/memory/memory_priv.h"
+#include "../../vmm/memory/flatview_priv.h"
 #include "mem_util.h"
 
 #define N	1000		/* io regions, 4 KiB every 8 KiB, over a RAM background */
@@ -33,7 +33,7 @@ static bool view_sound(const char *what)
 	bool good = got && want && !strcmp(got, want);
 
 	for (s = 0; s < fv->nslots && good; s++) {
-		const struct vmm_fv_chunk *c = fv->slots[s].chunk;
+		const struct mem_fv_chunk *c = fv->slots[s].chunk;
 
 		good = c->nr >= 1 && c->nr <= FV_CHUNK_MAX && fv->slots[s].first == total;
 		total += c->nr;

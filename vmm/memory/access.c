@@ -9,30 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <vmm/flatview.h>
 #include <vmm/ramblock.h>
-
-#include "memory_priv.h"
-
-/**
- * vmm_mr_host() - host address of @offset inside a RAM-backed region
- * @mr: ram, rom or romd region, or an alias of one
- * @offset: offset inside @mr
- *
- * Return: the address, or NULL when @mr has no RAM there.
- */
-void *vmm_mr_host(const struct vmm_mr *mr, uint64_t offset)
-{
-	while (mr && mr->alias) {
-		if (offset >= mr->size)
-			return NULL;
-		offset += mr->alias_offset;
-		mr = mr->alias;
-	}
-	if (!mr || !mr->rb || !mr->rb->host || offset >= mr->size ||
-	    offset >= mr->rb->used_length)
-		return NULL;
-	return (char *)mr->rb->host + offset;
-}
 
 /* Largest naturally aligned access size (8, 4, 2, 1) at @off that fits @len. */
 static unsigned piece_size(uint64_t off, size_t len)
@@ -88,12 +66,22 @@ static int io_write(const struct vmm_mr *mr, uint64_t off, const uint8_t *buf, s
 	return 0;
 }
 
-/* Reads come from RAM for ram/rom and for a ROM device in romd mode. */
+/* Reads come from RAM by the region's own romd mode, as QEMU's memory_access_is_direct. */
 static bool direct_read(const struct vmm_flat_range *fr)
 {
-	if (fr->mr->type == VMM_MR_ROMD)
-		return fr->mr->romd_mode;
-	return fr->mr->type == VMM_MR_RAM || fr->mr->type == VMM_MR_ROM;
+	return vmm_mr_reads_ram(fr->mr, fr->mr->romd_mode);
+}
+
+/**
+ * vmm_flat_range_host() - host address of guest address @addr inside @fr
+ * @fr: a flat range of a view the caller holds
+ * @addr: an address in [fr->start, fr->start + fr->size)
+ *
+ * Return: the host address, or NULL when @fr's region has no RAM there.
+ */
+void *vmm_flat_range_host(const struct vmm_flat_range *fr, vmm_u128 addr)
+{
+	return vmm_mr_host(fr->mr, (uint64_t)(fr->offset_in_region + (addr - fr->start)));
 }
 
 /* One piece of an access inside flat range @fr (or a hole when @fr is NULL). */
@@ -117,7 +105,7 @@ static int access_piece(const struct vmm_flat_range *fr, uint64_t addr, uint8_t 
 	} else if (!direct_read(fr) && !(force && vmm_mr_is_ram(fr->mr))) {
 		return io_read(fr->mr, off, buf, len);
 	}
-	host = vmm_mr_host(fr->mr, off);
+	host = vmm_flat_range_host(fr, addr);
 	if (!host || off + len > fr->mr->rb->used_length)
 		return -EFAULT;
 	if (write)
@@ -207,7 +195,7 @@ int vmm_as_translate(struct vmm_as *as, uint64_t addr, struct vmm_xlate *out)
 		out->len = fr->start + fr->size - addr;
 		out->readonly = fr->readonly || fr->mr->type == VMM_MR_ROMD;
 		if (vmm_mr_is_ram(fr->mr))
-			out->host = vmm_mr_host(fr->mr, out->offset);
+			out->host = vmm_flat_range_host(fr, addr);
 	}
 	vmm_flatview_unref(fv);
 	return 0;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory_priv.h"
+#include "dirty_window_priv.h"
 
 #define WALK_BUDGET	4096	/* placements followed per primitive */
 #define WINDOWS_MAX	(1u << 20)

@@ -1,283 +1,182 @@
 // SPDX-License-Identifier: MIT
 /*
- * Flat views: QEMU's render_memory_region + flatview_simplify and
- * memory_region_get_flatview_root, plus lookup and reference counting of the
- * immutable, published views. Rendering keeps the ranges rendered so far in a
- * skip list ordered by start, so a terminating region finds the gaps inside
- * its clip in O(log n) instead of QEMU's array insertion (O(n) each), and
- * 100k sibling regions render in milliseconds. The output is identical:
- * earlier-rendered ranges win and gaps are filled in address order.
+ * Flat views as objects (the public flatview.h): their range store,
+ * reference counting, lookup, iteration and comparison. A view's ranges
+ * live in immutable chunks of at most FV_CHUNK_MAX ranges; a view is a table
+ * of chunk pointers with the index of each chunk's first range. Chunks are
+ * reference counted and shared between successive views: a commit that
+ * changed a few ranges copies the table (n / FV_CHUNK_MAX entries) and
+ * rebuilds only the chunks it touched, instead of copying every range. Each
+ * chunk holds one reference on the region of each of its ranges, so sharing
+ * a chunk costs one reference, not one per range. Readers see an immutable
+ * view: ranges by index (O(log n)), by address (O(log n)) or with an
+ * O(1)-a-step iterator.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory_priv.h"
-
-typedef __int128 s128;	/* QEMU's Int128: alias bases may go below zero */
-
-#define SL_LEVELS 24
-#define INDEX_MIN 16	/* fewer children are simply walked */
-
-struct sl_node {
-	struct vmm_flat_range fr;
-	unsigned level;
-	struct sl_node *next[];
-};
-
-/* The ranges rendered so far, disjoint, ordered by start. */
-struct render {
-	struct sl_node *head;
-	size_t nr;
-	uint64_t rng;
-	int err;
-};
-
-static unsigned sl_random_level(struct render *rd)
-{
-	unsigned lvl = 1;
-
-	rd->rng ^= rd->rng << 13;
-	rd->rng ^= rd->rng >> 7;
-	rd->rng ^= rd->rng << 17;
-	for (uint64_t x = rd->rng; (x & 3) == 0 && lvl < SL_LEVELS; x >>= 2)
-		lvl++;
-	return lvl;
-}
-
-/* Fill @upd with the last node at each level whose start is below @key. */
-static void sl_find(struct render *rd, vmm_u128 key, struct sl_node **upd)
-{
-	struct sl_node *x = rd->head;
-	int i;
-
-	for (i = SL_LEVELS - 1; i >= 0; i--) {
-		while (x->next[i] && x->next[i]->fr.start < key)
-			x = x->next[i];
-		upd[i] = x;
-	}
-}
-
-static void sl_insert(struct render *rd, const struct vmm_flat_range *fr)
-{
-	struct sl_node *upd[SL_LEVELS], *n;
-	unsigned lvl = sl_random_level(rd), i;
-
-	n = malloc(sizeof(*n) + lvl * sizeof(n->next[0]));
-	if (!n) {
-		rd->err = -ENOMEM;
-		return;
-	}
-	n->fr = *fr;
-	n->level = lvl;
-	sl_find(rd, fr->start, upd);
-	for (i = 0; i < lvl; i++) {
-		n->next[i] = upd[i]->next[i];
-		upd[i]->next[i] = n;
-	}
-	rd->nr++;
-}
-
-/* The first rendered range that ends after @addr, or NULL. */
-static struct sl_node *sl_first_after(struct render *rd, vmm_u128 addr)
-{
-	struct sl_node *upd[SL_LEVELS], *x;
-
-	sl_find(rd, addr, upd);
-	x = upd[0];
-	if (x != rd->head && x->fr.start + x->fr.size > addr)
-		return x;
-	return x->next[0];
-}
-
-static void sl_free(struct render *rd)
-{
-	struct sl_node *x = rd->head, *n;
-
-	while (x) {
-		n = x->next[0];
-		free(x);
-		x = n;
-	}
-	rd->head = NULL;
-}
-
-/* Fill the gaps in [lo, hi) with @mr, offsets counted from @base. */
-static void render_gaps(struct render *rd, struct vmm_mr *mr, s128 base, vmm_u128 lo,
-			vmm_u128 hi, bool readonly, bool nonvolatile)
-{
-	struct vmm_flat_range fr = {
-		.mr = mr, .readonly = readonly, .nonvolatile = nonvolatile,
-		.romd_mode = mr->romd_mode, .dirty_log_mask = mr->dirty_log_mask,
-	};
-	struct sl_node *n = sl_first_after(rd, lo);
-	vmm_u128 pos = lo;
-
-	while (pos < hi && !rd->err) {
-		vmm_u128 end = (!n || n->fr.start >= hi) ? hi : n->fr.start;
-
-		if (end > pos) {
-			fr.start = pos;
-			fr.size = end - pos;
-			fr.offset_in_region = (vmm_u128)((s128)pos - base);
-			sl_insert(rd, &fr);
-		}
-		if (!n || n->fr.start >= hi)
-			break;
-		pos = n->fr.start + n->fr.size;
-		n = n->next[0];
-	}
-}
-
-static void render_mr(struct render *rd, struct vmm_mr *mr, s128 base, s128 clo, s128 chi,
-		      bool readonly, bool nonvolatile);
-
-/*
- * Render only the children of @mr that intersect the clip [lo, hi), found
- * through the children index and put back into sibling-list order: the
- * others would be clipped away, so the result is the same as walking them all.
- */
-static void render_some(struct render *rd, struct vmm_mr *mr, s128 base, s128 lo, s128 hi,
-			bool readonly, bool nonvolatile)
-{
-	struct vmm_mr **v = NULL;
-	size_t cap = 0, n, i;
-
-	n = mem_index_query(mr, (vmm_u128)(lo - base), (vmm_u128)(hi - base), &v, &cap);
-	if (n == (size_t)-1) {
-		rd->err = -ENOMEM;
-	} else {
-		mem_sort_list_order(v, n);
-		for (i = 0; i < n; i++)
-			render_mr(rd, v[i], base, lo, hi, readonly, nonvolatile);
-	}
-	free(v);
-}
-
-/* render_memory_region(): @clip is [clo, chi) in address-space coordinates. */
-static void render_mr(struct render *rd, struct vmm_mr *mr, s128 base, s128 clo, s128 chi,
-		      bool readonly, bool nonvolatile)
-{
-	struct vmm_mr *sub;
-	s128 lo, hi;
-
-	if (!mr->enabled || rd->err)
-		return;
-	base += mr->addr;
-	readonly |= mr->readonly;
-	nonvolatile |= mr->nonvolatile;
-	lo = base > clo ? base : clo;
-	hi = base + (s128)mr->size < chi ? base + (s128)mr->size : chi;
-	if (lo >= hi)
-		return;
-	if (mr->alias) {
-		base -= mr->alias->addr;
-		base -= mr->alias_offset;
-		render_mr(rd, mr->alias, base, lo, hi, readonly, nonvolatile);
-		return;
-	}
-	if (mr_int(mr)->nr_children > INDEX_MIN && (lo > base || hi < base + (s128)mr->size))
-		render_some(rd, mr, base, lo, hi, readonly, nonvolatile);
-	else
-		for (sub = mr->subregions; sub; sub = sub->sib_next)
-			render_mr(rd, sub, base, lo, hi, readonly, nonvolatile);
-	if (vmm_mr_is_terminating(mr))
-		render_gaps(rd, mr, base, (vmm_u128)lo, (vmm_u128)hi, readonly, nonvolatile);
-}
-
-/* flatview_simplify's merge rule. */
-bool mem_fr_can_merge(const struct vmm_flat_range *a, const struct vmm_flat_range *b)
-{
-	return a->start + a->size == b->start && a->mr == b->mr &&
-	       a->offset_in_region + a->size == b->offset_in_region &&
-	       a->dirty_log_mask == b->dirty_log_mask && a->romd_mode == b->romd_mode &&
-	       a->readonly == b->readonly && a->nonvolatile == b->nonvolatile;
-}
-
-/* Copy the skip list into a new array, merging as flatview_simplify does. */
-static int flatten(struct render *rd, struct vmm_flat_range **out, size_t *nr)
-{
-	struct vmm_flat_range *v = malloc((rd->nr ? rd->nr : 1) * sizeof(*v));
-	struct vmm_flat_range prev = { 0 };
-	struct sl_node *x;
-	size_t n = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (x = rd->head->next[0]; x; x = x->next[0]) {
-		if (n && mem_fr_can_merge(&prev, &x->fr))
-			v[n - 1].size += x->fr.size;
-		else
-			v[n++] = x->fr;
-		prev = x->fr;
-	}
-	*out = v;
-	*nr = n;
-	return 0;
-}
+#include "flatview_priv.h"
 
 /**
- * vmm_flatview_render() - render @root into a new flat view
- * @root: the region to render as the root (already simplified by
- *        vmm_flatview_root_of(), as commit does), or NULL for an empty view
+ * mem_chunk_new() - an unshared chunk holding copies of @r[0..n)
+ * @r: ranges (sorted, simplified among themselves)
+ * @n: 1..FV_CHUNK_MAX
  *
- * Exactly QEMU's generate_memory_topology(): render_memory_region() with base
- * 0 and a clip of [0, 2^64), then flatview_simplify().
- *
- * Return: a view with one reference, or NULL with errno set.
+ * Return: the chunk with one reference (and one on each range's region), or NULL.
  */
-struct vmm_flatview *vmm_flatview_render(struct vmm_mr *root)
+struct mem_fv_chunk *mem_chunk_new(const struct vmm_flat_range *r, size_t n)
 {
-	struct vmm_flat_range *v;
-	struct vmm_flatview *fv;
-	size_t n, cap = 0;
-	int r;
+	struct mem_fv_chunk *c = malloc(sizeof(*c) + n * sizeof(c->r[0]));
 
-	r = mem_render_ranges(root, 0, VMM_U64_LIMIT, &v, &n);
-	if (r) {
-		errno = -r;
+	if (!c)
+		return NULL;
+	atomic_init(&c->refs, 1);
+	c->nr = (unsigned)n;
+	memcpy(c->r, r, n * sizeof(c->r[0]));
+	for (size_t i = 0; i < n; i++)
+		vmm_mr_ref(c->r[i].mr);
+	return c;
+}
+
+void mem_chunk_unref(struct mem_fv_chunk *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	for (unsigned i = 0; i < c->nr; i++)
+		vmm_mr_unref(c->r[i].mr);
+	free(c);
+}
+
+/* An empty view of @root with one reference; NULL with errno on ENOMEM. */
+struct vmm_flatview *mem_flatview_alloc(struct vmm_mr *root)
+{
+	struct vmm_flatview *fv = calloc(1, sizeof(*fv));
+
+	if (!fv) {
+		errno = ENOMEM;
 		return NULL;
 	}
-	fv = mem_flatview_alloc(root);
-	if (fv && mem_fv_push_ranges(fv, &cap, v, n)) {
-		vmm_flatview_unref(fv);
-		fv = NULL;
-		errno = ENOMEM;
-	}
-	free(v);
+	fv->root = root;
+	atomic_init(&fv->refs, 1);
 	return fv;
 }
 
-/**
- * mem_render_ranges() - render @root restricted to [@lo, @hi)
- * @root: flat-view root (or NULL)
- * @lo, @hi: window in address-space coordinates
- * @out: a new array of the ranges (free it; no region references taken)
- * @nr: how many
- *
- * Rendering with a clip gives exactly the full rendering cut to the clip
- * (every step of render_memory_region intersects with it), simplified inside
- * it; that is what lets a commit re-render only its dirty windows.
- *
- * Return: 0 or -ENOMEM.
- */
-int mem_render_ranges(struct vmm_mr *root, vmm_u128 lo, vmm_u128 hi,
-		      struct vmm_flat_range **out, size_t *nr)
+/* Append chunk @c (its reference moves to @fv) to the table of @fv (@cap: table room). */
+int mem_fv_push_slot(struct vmm_flatview *fv, struct mem_fv_chunk *c, size_t *cap)
 {
-	struct render rd = { .rng = 0x9e3779b97f4a7c15ull };
-	int r;
+	if (fv->nslots == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct mem_fv_slot *s = realloc(fv->slots, nc * sizeof(*s));
 
-	rd.head = calloc(1, sizeof(*rd.head) + SL_LEVELS * sizeof(rd.head->next[0]));
-	if (!rd.head)
-		return -ENOMEM;
-	rd.head->level = SL_LEVELS;
-	if (root)
-		render_mr(&rd, root, 0, (s128)lo, (s128)hi, false, false);
-	r = rd.err;
-	if (!r)
-		r = flatten(&rd, out, nr);
-	sl_free(&rd);
-	return r;
+		if (!s)
+			return -ENOMEM;
+		fv->slots = s;
+		*cap = nc;
+	}
+	fv->slots[fv->nslots].chunk = c;
+	fv->slots[fv->nslots++].first = fv->nr;
+	fv->nr += c->nr;
+	return 0;
+}
+
+/*
+ * Append @r[0..n) as new chunks of even size, at most FV_CHUNK_MAX each (so
+ * at least FV_CHUNK_MAX / 2 when there are two or more).
+ */
+int mem_fv_push_ranges(struct vmm_flatview *fv, size_t *cap, const struct vmm_flat_range *r,
+		       size_t n)
+{
+	size_t k = (n + FV_CHUNK_MAX - 1) / FV_CHUNK_MAX, i, at = 0;
+
+	for (i = 0; i < k; i++) {
+		size_t len = n / k + (i < n % k);
+		struct mem_fv_chunk *c = mem_chunk_new(&r[at], len);
+
+		if (!c)
+			return -ENOMEM;
+		if (mem_fv_push_slot(fv, c, cap)) {
+			mem_chunk_unref(c);
+			return -ENOMEM;
+		}
+		at += len;
+	}
+	return 0;
+}
+
+/* The slot holding range @i (< fv->nr). */
+size_t mem_fv_chunk_of(const struct vmm_flatview *fv, size_t i)
+{
+	size_t lo = 0, hi = fv->nslots;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fv->slots[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void free_view(struct vmm_flatview *fv)
+{
+	free(fv->slots);
+	free(fv->pending);
+	free(fv);
+}
+
+/**
+ * mem_flatview_discard() - free a spliced view that was never settled
+ * @fv: the view (one reference, borrowed slots still pending)
+ *
+ * Only the chunks the splice built are released: O(rebuilt chunks).
+ */
+void mem_flatview_discard(struct vmm_flatview *fv)
+{
+	const struct mem_fv_pending *p = fv->pending;
+
+	for (size_t i = 0; p && i < p->n; i++)
+		for (size_t s = p->g[i].nc0; s < p->g[i].nc1; s++)
+			mem_chunk_unref(fv->slots[s].chunk);
+	free_view(fv);
+}
+
+/**
+ * mem_flatview_settle() - give spliced view @n its own references on borrowed chunks
+ * @o: the view @n was spliced from
+ * @n: the spliced view
+ * @steal: nobody but the caller's address spaces holds @o, and it is about to
+ *         be dropped: move its chunk references to @n instead of taking new ones
+ *
+ * Stealing makes a commit O(rebuilt chunks) in reference counting: @o keeps
+ * only the chunks @n replaced (the ones its free must release), which no
+ * reader can observe because none holds @o.
+ */
+void mem_flatview_settle(struct vmm_flatview *o, struct vmm_flatview *n, bool steal)
+{
+	struct mem_fv_pending *p = n->pending;
+	size_t i, s, kept = 0, from = 0;
+
+	if (!p)
+		return;
+	if (!steal) {	/* reference the borrowed runs between the rebuilt groups */
+		for (i = 0; i <= p->n; i++) {
+			size_t to = i < p->n ? p->g[i].nc0 : n->nslots;
+
+			for (s = from; s < to; s++)
+				atomic_fetch_add(&n->slots[s].chunk->refs, 1);
+			from = i < p->n ? p->g[i].nc1 : n->nslots;
+		}
+	} else {
+		for (i = 0; i < p->n; i++)
+			for (s = p->g[i].oc0; s < p->g[i].oc1; s++)
+				o->slots[kept++] = o->slots[s];
+		o->nslots = kept;
+	}
+	free(p);
+	n->pending = NULL;
 }
 
 struct vmm_flatview *mem_flatview_empty(void)
@@ -311,54 +210,120 @@ bool mem_flatview_same(const struct vmm_flatview *a, const struct vmm_flatview *
 	return true;
 }
 
-/* A container's only enabled child when it covers it from 0 (see root_of). */
-static struct vmm_mr *only_child(struct vmm_mr *mr, unsigned *found)
+void vmm_flatview_ref(struct vmm_flatview *fv)
 {
-	struct vmm_mr *c, *next = NULL;
+	atomic_fetch_add(&fv->refs, 1);
+}
 
-	*found = 0;
-	for (c = mr->subregions; c; c = c->sib_next) {
-		if (!c->enabled)
-			continue;
-		if (++*found > 1)
-			return NULL;
-		if (c->addr == 0 && mr->size >= c->size)
-			next = c;
-	}
-	return next;
+void vmm_flatview_unref(struct vmm_flatview *fv)
+{
+	if (!fv || atomic_fetch_sub(&fv->refs, 1) != 1)
+		return;
+	for (size_t s = 0; s < fv->nslots; s++)
+		mem_chunk_unref(fv->slots[s].chunk);
+	free_view(fv);
 }
 
 /**
- * vmm_flatview_root_of() - QEMU's memory_region_get_flatview_root()
- * @root: an address space's root region
+ * vmm_flatview_range() - range @i of @fv (0 <= @i < fv->nr)
+ * @fv: a view the caller holds a reference on
+ * @i: index in address order
  *
- * Whole-target aliases are replaced by their target and containers with a
- * single enabled child covering them from 0 by that child, so that address
- * spaces can share views.
- *
- * Return: the region to render, or NULL when it renders to nothing.
+ * Return: the range; valid while the view is held.
  */
-struct vmm_mr *vmm_flatview_root_of(struct vmm_mr *root)
+const struct vmm_flat_range *vmm_flatview_range(const struct vmm_flatview *fv, size_t i)
 {
-	struct vmm_mr *mr = root, *next;
-	unsigned found;
+	const struct mem_fv_slot *s = &fv->slots[mem_fv_chunk_of(fv, i)];
 
-	while (mr && mr->enabled) {
-		if (mr->alias) {
-			if (!mr->alias_offset && mr->size >= mr->alias->size) {
-				mr = mr->alias;
-				continue;
-			}
-		} else if (!vmm_mr_is_terminating(mr)) {
-			next = only_child(mr, &found);
-			if (!found)
-				return NULL;
-			if (next) {
-				mr = next;
-				continue;
-			}
-		}
-		return mr;
+	return &s->chunk->r[i - s->first];
+}
+
+/**
+ * vmm_fv_iter_init() - position @it before range @i of @fv
+ * @it: iterator
+ * @fv: a view the caller holds
+ * @i: first range the iterator returns (fv->nr: none)
+ */
+void vmm_fv_iter_init(struct vmm_fv_iter *it, const struct vmm_flatview *fv, size_t i)
+{
+	it->fv = fv;
+	it->i = i;
+	it->c = i < fv->nr ? mem_fv_chunk_of(fv, i) : fv->nslots;
+	it->k = i < fv->nr ? i - fv->slots[it->c].first : 0;
+}
+
+/**
+ * vmm_fv_iter_next() - the range at @it, then advance
+ * @it: iterator
+ *
+ * Return: the range, or NULL past the last one.
+ */
+const struct vmm_flat_range *vmm_fv_iter_next(struct vmm_fv_iter *it)
+{
+	const struct mem_fv_chunk *c;
+
+	if (it->c >= it->fv->nslots)
+		return NULL;
+	c = it->fv->slots[it->c].chunk;
+	it->i++;
+	if (it->k + 1 < c->nr)
+		return &c->r[it->k++];
+	it->c++;
+	it->k = 0;
+	return &c->r[c->nr - 1];
+}
+
+/**
+ * vmm_flatview_lower_bound() - index of the first range ending after @addr
+ * @fv: view
+ * @addr: address
+ *
+ * Return: the index, or fv->nr when every range ends at or below @addr.
+ */
+size_t vmm_flatview_lower_bound(const struct vmm_flatview *fv, vmm_u128 addr)
+{
+	size_t lo = 0, hi = fv->nslots, klo, khi;
+	const struct mem_fv_chunk *c;
+
+	while (lo < hi) {	/* the first chunk whose last range ends after @addr */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vmm_flat_range *r;
+
+		c = fv->slots[mid].chunk;
+		r = &c->r[c->nr - 1];
+		if (r->start + r->size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	if (lo == fv->nslots)
+		return fv->nr;
+	c = fv->slots[lo].chunk;
+	klo = 0;
+	khi = c->nr;
+	while (klo < khi) {
+		size_t mid = klo + (khi - klo) / 2;
+
+		if (c->r[mid].start + c->r[mid].size <= addr)
+			klo = mid + 1;
+		else
+			khi = mid;
+	}
+	return fv->slots[lo].first + klo;
+}
+
+/**
+ * vmm_flatview_lookup() - index of the range containing @addr
+ * @fv: view
+ * @addr: address
+ *
+ * Return: the index, or -1 when @addr is in a hole.
+ */
+ssize_t vmm_flatview_lookup(const struct vmm_flatview *fv, vmm_u128 addr)
+{
+	size_t i = vmm_flatview_lower_bound(fv, addr);
+
+	if (i < fv->nr && vmm_flatview_range(fv, i)->start <= addr)
+		return (ssize_t)i;
+	return -1;
 }

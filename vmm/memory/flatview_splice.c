@@ -3,7 +3,7 @@
  * Incremental flat views. A commit that touched only some address windows
  * re-renders each window with the window as the clip (which yields the full
  * rendering cut to the window), and builds the new view from the old one:
- * the chunks of ranges away from the windows are shared (flatview-store.c),
+ * the chunks of ranges away from the windows are shared (flatview.c),
  * the chunks around each window are rebuilt - old ranges straddling a window
  * edge are cut, and flatview_simplify's merge is applied only where the
  * pieces meet (everything else was already simplified). The result equals a
@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory_priv.h"
+#include "dirty_window_priv.h"
+#include "render_priv.h"
+#include "flatview_splice_priv.h"
+#include "flatview_priv.h"
 
 /* A growable run of ranges, merged at the tail as flatview_simplify does. */
 struct rbuf {
@@ -234,7 +237,7 @@ static int push_shared(struct vmm_flatview *fv, size_t *cap, const struct vmm_fl
 		return 0;
 	if (fv->nslots + n > *cap) {
 		size_t nc = (fv->nslots + n) * 2;
-		struct vmm_fv_slot *v = realloc(fv->slots, nc * sizeof(*v));
+		struct mem_fv_slot *v = realloc(fv->slots, nc * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;

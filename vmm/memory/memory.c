@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The memory model's objects: the model itself, the region registry (a hash
- * table by ID plus the creation-order list), region creation of every kind,
- * deletion into the transaction's graveyard, lookups and reference counting.
- * Topology edits live in mem-topo.c, transactions in mem-txn.c.
+ * The memory model's objects: the model itself (creation, freeing, how its
+ * commits render), and region creation of every kind and deletion into the
+ * transaction's graveyard, each a transaction step. The registry lives in
+ * registry.c, topology edits in topology.c, address spaces in
+ * address_space.c, transactions in undo.c and commit.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,53 +12,10 @@
 
 #include <vmm/ramblock.h>
 
-#include "memory_priv.h"
-
-static const char *const type_names[] = {
-	[VMM_MR_CONTAINER] = "container",
-	[VMM_MR_RAM] = "ram",
-	[VMM_MR_ROM] = "rom",
-	[VMM_MR_ROMD] = "romd",
-	[VMM_MR_IO] = "io",
-	[VMM_MR_ALIAS] = "alias",
-};
-
-const char *vmm_mr_type_name(enum vmm_mr_type t)
-{
-	if ((unsigned)t >= sizeof(type_names) / sizeof(type_names[0]))
-		return "?";
-	return type_names[t];
-}
-
-bool vmm_mr_is_terminating(const struct vmm_mr *mr)
-{
-	return mr->type != VMM_MR_CONTAINER && mr->type != VMM_MR_ALIAS;
-}
-
-bool vmm_mr_is_ram(const struct vmm_mr *mr)
-{
-	return mr->type == VMM_MR_RAM || mr->type == VMM_MR_ROM || mr->type == VMM_MR_ROMD;
-}
-
-static size_t hash_id(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 29));
-}
-
-static enum vmm_render_mode default_render_mode(void)
-{
-	const char *s = getenv("VMM_RENDER");
-
-	if (s && !strcmp(s, "full"))
-		return VMM_RENDER_FULL;
-	if (s && !strcmp(s, "check"))
-		return VMM_RENDER_CHECK;
-	return VMM_RENDER_AUTO;
-}
+#include "commit_priv.h"
+#include "region_index_priv.h"
+#include "registry_priv.h"
+#include "undo_priv.h"
 
 /**
  * vmm_memory_set_render_mode() - choose how commits update flat views
@@ -102,17 +60,8 @@ struct vmm_memory *vmm_memory_new(void)
 		return NULL;
 	}
 	m->own_rl = true;
-	m->render_mode = default_render_mode();
 	pthread_mutex_init(&m->view_lock, NULL);
 	return m;
-}
-
-void mem_as_free(struct vmm_as *as)
-{
-	if (as->current)
-		vmm_flatview_unref(as->current);
-	free(as->name);
-	free(as);
 }
 
 /**
@@ -152,157 +101,10 @@ void vmm_memory_free(struct vmm_memory *m)
 	free(m);
 }
 
-uint64_t vmm_memory_generation(const struct vmm_memory *m)
-{
-	return m->generation;
-}
-
-struct vmm_mr *vmm_mr_find(struct vmm_memory *m, const char *id)
-{
-	struct mr_int *p;
-
-	if (!id)
-		return NULL;
-	for (p = m->htab[hash_id(id) & (m->hsize - 1)]; p; p = p->hnext)
-		if (strcmp(p->pub.id, id) == 0)
-			return &p->pub;
-	return NULL;
-}
-
-struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *name)
-{
-	struct vmm_as *as;
-
-	for (as = m->as_head; as && name; as = as->next)
-		if (strcmp(as->name, name) == 0)
-			return as;
-	return NULL;
-}
-
-struct vmm_mr *vmm_memory_first_region(struct vmm_memory *m)
-{
-	return m->all_head;
-}
-
-struct vmm_as *vmm_memory_first_as(struct vmm_memory *m)
-{
-	return m->as_head;
-}
-
-size_t vmm_memory_region_count(const struct vmm_memory *m)
-{
-	return m->nr_regions;
-}
-
-struct vmm_ramlist *vmm_memory_ramlist(struct vmm_memory *m)
-{
-	return m->rl;
-}
-
 void vmm_memory_set_device_factory(struct vmm_memory *m, vmm_device_factory f, void *ctx)
 {
 	m->factory = f;
 	m->factory_ctx = ctx;
-}
-
-static void htab_grow(struct vmm_memory *m)
-{
-	size_t nsize = m->hsize * 2, i;
-	struct mr_int **nt = calloc(nsize, sizeof(*nt));
-	struct mr_int *p, *n;
-
-	if (!nt)
-		return;	/* keep the old table: longer chains, still correct */
-	for (i = 0; i < m->hsize; i++) {
-		for (p = m->htab[i]; p; p = n) {
-			size_t h = hash_id(p->pub.id) & (nsize - 1);
-
-			n = p->hnext;
-			p->hnext = nt[h];
-			nt[h] = p;
-		}
-	}
-	free(m->htab);
-	m->htab = nt;
-	m->hsize = nsize;
-}
-
-/* Put @mr back into the registry; its all_prev/all_next still name its old neighbours. */
-void mem_region_relink_registry(struct vmm_memory *m, struct vmm_mr *mr)
-{
-	struct mr_int *p = mr_int(mr);
-	size_t h;
-
-	if (m->nr_regions + 1 > m->hsize)
-		htab_grow(m);
-	h = hash_id(mr->id) & (m->hsize - 1);
-	p->hnext = m->htab[h];
-	m->htab[h] = p;
-	if (mr->all_prev)
-		mr->all_prev->all_next = mr;
-	else
-		m->all_head = mr;
-	if (mr->all_next)
-		mr->all_next->all_prev = mr;
-	else
-		m->all_tail = mr;
-	m->nr_regions++;
-	p->dead = false;
-}
-
-/* Take @mr out of the registry, keeping its list neighbours for a later relink. */
-void mem_region_unlink_registry(struct vmm_memory *m, struct vmm_mr *mr)
-{
-	struct mr_int **pp = &m->htab[hash_id(mr->id) & (m->hsize - 1)];
-
-	for (; *pp; pp = &(*pp)->hnext) {
-		if (*pp == mr_int(mr)) {
-			*pp = mr_int(mr)->hnext;
-			break;
-		}
-	}
-	if (mr->all_prev)
-		mr->all_prev->all_next = mr->all_next;
-	else
-		m->all_head = mr->all_next;
-	if (mr->all_next)
-		mr->all_next->all_prev = mr->all_prev;
-	else
-		m->all_tail = mr->all_prev;
-	m->nr_regions--;
-	mr_int(mr)->dead = true;
-}
-
-/* Drop the RAM block from the model's list (writer side); the region keeps its own ref. */
-void mem_region_release_rb(struct vmm_memory *m, struct vmm_mr *mr)
-{
-	if (mr->rb && mr->rb->mr == mr)
-		vmm_ramblock_remove(m->rl, mr->rb);
-}
-
-/* Last reference gone: free everything the region owns. */
-void mem_region_destroy(struct vmm_mr *mr)
-{
-	if (mr->ops && mr->ops->release)
-		mr->ops->release(mr->opaque);
-	if (mr->rb)
-		vmm_ramblock_unref(mr->rb);
-	free(mr->id);
-	free(mr->name);
-	free(mr->device);
-	free(mr_int(mr)->pg);
-	free(mr_int(mr));
-}
-
-void vmm_mr_ref(struct vmm_mr *mr)
-{
-	atomic_fetch_add(&mr->refs, 1);
-}
-
-void vmm_mr_unref(struct vmm_mr *mr)
-{
-	if (mr && atomic_fetch_sub(&mr->refs, 1) == 1)
-		mem_region_destroy(mr);
 }
 
 static bool id_valid(const char *id)
@@ -563,26 +365,6 @@ int vmm_mr_new_alias(struct vmm_memory *m, const char *id, const char *name,
 	struct alias_args a = { target, offset };
 
 	return new_region(m, VMM_MR_ALIAS, id, name, size, attach_alias, &a, out, err);
-}
-
-/**
- * vmm_mr_set_ops() - attach device callbacks to an io or romd region
- * @mr: region
- * @ops: callbacks (kept by pointer)
- * @opaque: passed to the callbacks, released with @ops->release
- * @device: device kind shown to users (NULL keeps the current one)
- */
-void vmm_mr_set_ops(struct vmm_mr *mr, const struct vmm_mr_ops *ops, void *opaque,
-		    const char *device)
-{
-	char *d = device ? strdup(device) : NULL;
-
-	mr->ops = ops;
-	mr->opaque = opaque;
-	if (d) {
-		free(mr->device);
-		mr->device = d;
-	}
 }
 
 static int delete_check(struct vmm_mr *mr, struct vmm_err *err)

@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "memory_priv.h"
+#include "region_index_priv.h"
 
 static vmm_u128 end_of(const struct mr_int *x)
 {

@@ -2,173 +2,22 @@
 /*
  * Topology edits of the memory model: mapping and unmapping subregions in
  * QEMU's sibling order, attribute setters (priority and address changes
- * re-insert the region, as memory_region_readd_subregion does), alias
- * retargeting, and address spaces. Every edit checks first (cycles, 2^64
- * overflow, alias windows), then applies primitive mutations that each log
- * their inverse, so a failure or an abort restores the exact previous state.
+ * re-insert the region, as memory_region_readd_subregion does), resizing
+ * and alias retargeting. Every edit checks first (cycles, 2^64 overflow,
+ * alias windows), then applies primitive mutations (primitive.c) that each
+ * log their inverse and note their dirty windows, so a failure or an abort
+ * restores the exact previous state and a commit re-renders only what moved.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <vmm/ramblock.h>
 
-#include "memory_priv.h"
-
-/* Index of @prio's group in @p, or where it would go (groups sorted high to low). */
-static size_t pg_find(const struct mr_int *p, int prio)
-{
-	size_t lo = 0, hi = p->npg;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->pg[mid].prio > prio)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Room for one more priority group in @parent, so that mem_link() cannot fail. */
-int mem_link_reserve(struct vmm_mr *parent)
-{
-	struct mr_int *p = mr_int(parent);
-	struct mem_prio_group *v;
-	size_t cap;
-
-	if (p->npg < p->pg_cap)
-		return 0;
-	cap = p->pg_cap ? p->pg_cap * 2 : 4;
-	v = realloc(p->pg, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	p->pg = v;
-	p->pg_cap = cap;
-	return 0;
-}
-
-/* @mr was just linked into @parent's list: count it in its priority group. */
-static void pg_add(struct vmm_mr *parent, struct vmm_mr *mr)
-{
-	struct mr_int *p = mr_int(parent);
-	size_t i = pg_find(p, mr->priority);
-
-	if (i == p->npg || p->pg[i].prio != mr->priority) {
-		memmove(&p->pg[i + 1], &p->pg[i], (p->npg - i) * sizeof(p->pg[0]));
-		p->pg[i] = (struct mem_prio_group){ mr->priority, 0, mr };
-		p->npg++;
-	}
-	p->pg[i].n++;
-	if (!mr->sib_prev || mr->sib_prev->priority != mr->priority)
-		p->pg[i].head = mr;
-	if (!mr->sib_next)
-		p->tail = mr;
-}
-
-/* @mr is about to leave @parent's list. */
-static void pg_del(struct vmm_mr *parent, struct vmm_mr *mr)
-{
-	struct mr_int *p = mr_int(parent);
-	size_t i = pg_find(p, mr->priority);
-
-	if (p->tail == mr)
-		p->tail = mr->sib_prev;
-	if (i == p->npg || p->pg[i].prio != mr->priority)
-		return;
-	if (--p->pg[i].n == 0) {
-		memmove(&p->pg[i], &p->pg[i + 1], (p->npg - i - 1) * sizeof(p->pg[0]));
-		p->npg--;
-	} else if (p->pg[i].head == mr) {
-		p->pg[i].head = mr->sib_next;
-	}
-}
-
-/* Link @mr into @parent right after @after (NULL: at the head). */
-void mem_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_mr *after)
-{
-	mr->container = parent;
-	mr->sib_prev = after;
-	if (after) {
-		mr->sib_next = after->sib_next;
-		after->sib_next = mr;
-	} else {
-		mr->sib_next = parent->subregions;
-		parent->subregions = mr;
-	}
-	if (mr->sib_next)
-		mr->sib_next->sib_prev = mr;
-	pg_add(parent, mr);
-	mem_index_insert(parent, mr);
-}
-
-void mem_unlink(struct vmm_mr *mr)
-{
-	pg_del(mr->container, mr);
-	mem_index_remove(mr->container, mr);
-	if (mr->sib_prev)
-		mr->sib_prev->sib_next = mr->sib_next;
-	else
-		mr->container->subregions = mr->sib_next;
-	if (mr->sib_next)
-		mr->sib_next->sib_prev = mr->sib_prev;
-	mr->container = NULL;
-	mr->sib_next = mr->sib_prev = NULL;
-}
-
-/*
- * QEMU's order: before the first sibling whose priority is <= ours, i.e.
- * before the head of the first priority group not above ours.
- */
-static struct vmm_mr *insert_point(struct vmm_mr *parent, int prio)
-{
-	struct mr_int *p = mr_int(parent);
-	size_t i = pg_find(p, prio);
-
-	return i < p->npg ? p->pg[i].head->sib_prev : p->tail;
-}
-
-vmm_u128 mem_field_get(const struct vmm_mr *mr, enum mr_field f, struct vmm_mr **ptr)
-{
-	switch (f) {
-	case F_ENABLED: return mr->enabled;
-	case F_READONLY: return mr->readonly;
-	case F_NONVOLATILE: return mr->nonvolatile;
-	case F_ROMD: return mr->romd_mode;
-	case F_LOG: return mr->dirty_log_mask;
-	case F_PRIO: return (vmm_u128)(uint32_t)mr->priority;
-	case F_ADDR: return mr->addr;
-	case F_ALIAS_OFFSET: return mr->alias_offset;
-	case F_SIZE: return mr->size;
-	case F_ALIAS: *ptr = mr->alias; return 0;
-	}
-	return 0;
-}
-
-void mem_field_apply(struct vmm_mr *mr, enum mr_field f, vmm_u128 v, struct vmm_mr *ptr)
-{
-	switch (f) {
-	case F_ENABLED: mr->enabled = v; break;
-	case F_READONLY: mr->readonly = v; break;
-	case F_NONVOLATILE: mr->nonvolatile = v; break;
-	case F_ROMD: mr->romd_mode = v; break;
-	case F_LOG: mr->dirty_log_mask = (uint8_t)v; break;
-	case F_PRIO: mr->priority = (int)(uint32_t)v; break;
-	case F_ADDR: mem_set_geometry(mr, F_ADDR, v); break;
-	case F_ALIAS_OFFSET: mr->alias_offset = (uint64_t)v; break;
-	case F_SIZE:
-		/* resizing back to a size the block had cannot fail */
-		if (mr->rb)
-			vmm_ramblock_resize(mr->rb, (uint64_t)v, NULL);
-		mem_set_geometry(mr, F_SIZE, v);
-		break;
-	case F_ALIAS:
-		mem_alias_detach(mr);
-		mem_alias_attach(mr, ptr);
-		break;
-	}
-}
+#include "commit_priv.h"
+#include "dirty_window_priv.h"
+#include "primitive_priv.h"
+#include "region_index_priv.h"
+#include "undo_priv.h"
 
 /* Log and apply one attribute change. */
 static int field_set(struct vmm_mr *mr, enum mr_field f, vmm_u128 v, struct vmm_mr *ptr,
@@ -193,7 +42,7 @@ static int do_link(struct vmm_mr *mr, struct vmm_mr *parent, struct vmm_err *err
 		return vmm_err_set(err, -ENOMEM, "out of memory");
 	mem_dirty_before(mr->mem, mr);
 	mr_int(mr)->link_seq = ++mr->mem->next_link_seq;
-	mem_link(mr, parent, insert_point(parent, mr->priority));
+	mem_link(mr, parent, mem_insert_point(parent, mr->priority));
 	mem_dirty_after(mr->mem, mr);
 	return 0;
 }
@@ -262,22 +111,13 @@ static int reaches(struct vmm_mr *from, struct vmm_mr *to)
 	return r;
 }
 
-static int check_live(struct vmm_mr *mr, struct vmm_err *err)
-{
-	if (!mr)
-		return vmm_err_set(err, -ENOENT, "no such region");
-	if (mr_int(mr)->dead)
-		return vmm_err_set(err, -ENOENT, "%s has been deleted", mr->id);
-	return 0;
-}
-
 static int map_check(struct vmm_mr *mr, struct vmm_mr *parent, uint64_t addr,
 		     struct vmm_err *err)
 {
-	int r = check_live(mr, err);
+	int r = mem_region_check_live(mr, err);
 
 	if (!r)
-		r = check_live(parent, err);
+		r = mem_region_check_live(parent, err);
 	if (r)
 		return r;
 	if (mr->container)
@@ -338,7 +178,7 @@ int vmm_mr_unmap(struct vmm_mr *mr, struct vmm_err *err)
 	int r;
 
 	mem_txn_enter(m);
-	r = check_live(mr, err);
+	r = mem_region_check_live(mr, err);
 	if (!r && !mr->container)
 		r = vmm_err_set(err, -EINVAL, "%s is not mapped", mr->id);
 	if (!r)
@@ -354,7 +194,7 @@ static int simple_set(struct vmm_mr *mr, enum mr_field f, vmm_u128 v, struct vmm
 	int r;
 
 	mem_txn_enter(m);
-	r = check_live(mr, err);
+	r = mem_region_check_live(mr, err);
 	if (!r && mem_field_get(mr, f, &dummy) != v)
 		r = field_set(mr, f, v, NULL, err);
 	return mem_txn_leave(m, r, err);
@@ -385,7 +225,7 @@ int vmm_mr_set_nonvolatile(struct vmm_mr *mr, bool on, struct vmm_err *err)
  */
 int vmm_mr_set_romd(struct vmm_mr *mr, bool on, struct vmm_err *err)
 {
-	int r = check_live(mr, err);
+	int r = mem_region_check_live(mr, err);
 
 	if (!r && mr->type != VMM_MR_ROMD)
 		r = vmm_err_set(err, -EINVAL, "%s is not a romd region", mr->id);
@@ -402,7 +242,7 @@ int vmm_mr_set_romd(struct vmm_mr *mr, bool on, struct vmm_err *err)
  */
 int vmm_mr_set_log_dirty(struct vmm_mr *mr, bool on, struct vmm_err *err)
 {
-	int r = check_live(mr, err);
+	int r = mem_region_check_live(mr, err);
 
 	if (!r && !vmm_mr_is_ram(mr))
 		r = vmm_err_set(err, -EINVAL, "%s has no RAM to log", mr->id);
@@ -439,7 +279,7 @@ int vmm_mr_set_priority(struct vmm_mr *mr, int prio, struct vmm_err *err)
 	int r;
 
 	mem_txn_enter(m);
-	r = check_live(mr, err);
+	r = mem_region_check_live(mr, err);
 	if (!r && mr->priority != prio) {
 		if (mr->container)
 			r = readd(mr, F_PRIO, (uint32_t)prio, err);
@@ -466,7 +306,7 @@ int vmm_mr_set_addr(struct vmm_mr *mr, uint64_t addr, struct vmm_err *err)
 	int r;
 
 	mem_txn_enter(m);
-	r = check_live(mr, err);
+	r = mem_region_check_live(mr, err);
 	if (!r && mr->container && (vmm_u128)addr + mr->size > VMM_U64_LIMIT)
 		r = vmm_err_set(err, -ERANGE, "%s at 0x%llx + size %s ends beyond 2^64",
 				mr->id, (unsigned long long)addr, mem_hex(mr->size).s);
@@ -490,7 +330,7 @@ int vmm_mr_set_addr(struct vmm_mr *mr, uint64_t addr, struct vmm_err *err)
 int vmm_mr_set_alias_offset(struct vmm_mr *mr, uint64_t off, struct vmm_err *err)
 {
 	/* a deleted alias's target may be gone: check liveness before the window */
-	int r = check_live(mr, err);
+	int r = mem_region_check_live(mr, err);
 
 	if (!r && mr->type != VMM_MR_ALIAS)
 		r = vmm_err_set(err, -EINVAL, "%s is not an alias", mr->id);
@@ -553,7 +393,7 @@ int vmm_mr_set_size(struct vmm_mr *mr, vmm_u128 size, struct vmm_err *err)
 	int r;
 
 	mem_txn_enter(m);
-	r = check_live(mr, err);
+	r = mem_region_check_live(mr, err);
 	if (!r && mr->size != size)
 		r = size_check(mr, size, err);
 	if (!r && mr->size != size && mr->rb)
@@ -588,9 +428,9 @@ int vmm_mr_set_alias_target(struct vmm_mr *mr, struct vmm_mr *target, struct vmm
 	int r;
 
 	mem_txn_enter(m);
-	r = check_live(mr, err);
+	r = mem_region_check_live(mr, err);
 	if (!r)
-		r = check_live(target, err);
+		r = mem_region_check_live(target, err);
 	if (!r && mr->type != VMM_MR_ALIAS)
 		r = vmm_err_set(err, -EINVAL, "%s is not an alias", mr->id);
 	if (!r && (vmm_u128)mr->alias_offset + mr->size > target->size)
@@ -606,104 +446,6 @@ int vmm_mr_set_alias_target(struct vmm_mr *mr, struct vmm_mr *target, struct vmm
 			r = vmm_err_set(err, r, "out of memory");
 		if (!r)
 			r = field_set(mr, F_ALIAS, 0, target, err);
-	}
-	return mem_txn_leave(m, r, err);
-}
-
-static struct vmm_as *as_alloc(struct vmm_memory *m, const char *name, struct vmm_mr *root)
-{
-	struct vmm_as *as = calloc(1, sizeof(*as));
-
-	if (!as)
-		return NULL;
-	as->name = strdup(name);
-	as->current = mem_flatview_empty();
-	if (!as->name || !as->current) {
-		mem_as_free(as);
-		return NULL;
-	}
-	as->mem = m;
-	as->root = root;
-	as->current->id = ++m->next_fv_id;
-	as->seq = m->next_seq++;
-	return as;
-}
-
-/**
- * vmm_as_new() - create an address space (address_space_init)
- * @m: model
- * @name: unique name as QEMU prints it
- * @root: root region
- * @out: the new address space (may be NULL)
- * @err: reason on failure
- *
- * Its flat view is rendered by the (outermost) commit.
- *
- * Return: 0, -EEXIST, -EINVAL, -ENOENT or -ENOMEM.
- */
-int vmm_as_new(struct vmm_memory *m, const char *name, struct vmm_mr *root,
-	       struct vmm_as **out, struct vmm_err *err)
-{
-	struct undo_rec u = { .op = U_AS_NEW };
-	struct vmm_as *as = NULL, **pp;
-	int r;
-
-	mem_txn_enter(m);
-	r = check_live(root, err);
-	if (!r && (!name || !*name || strlen(name) >= VMM_NAME_MAX || strchr(name, '\n')))
-		r = vmm_err_set(err, -EINVAL, "bad address-space name");
-	if (!r && vmm_as_find(m, name))
-		r = vmm_err_set(err, -EEXIST, "address space \"%s\" already exists", name);
-	if (!r) {
-		as = as_alloc(m, name, root);
-		if (!as)
-			r = vmm_err_set(err, -ENOMEM, "out of memory");
-	}
-	if (!r) {
-		u.as = as;
-		if (mem_log_push(m, &u)) {
-			mem_as_free(as);
-			r = vmm_err_set(err, -ENOMEM, "out of memory");
-		}
-	}
-	if (!r) {
-		mem_dirty_structural(m);
-		for (pp = &m->as_head; *pp; pp = &(*pp)->next)
-			;
-		*pp = as;
-		if (out)
-			*out = as;
-	}
-	return mem_txn_leave(m, r, err);
-}
-
-/**
- * vmm_as_delete() - destroy an address space (address_space_destroy)
- * @as: address space
- * @err: reason on failure
- *
- * Listeners see its ranges removed at the outermost commit.
- *
- * Return: 0 or -ENOMEM.
- */
-int vmm_as_delete(struct vmm_as *as, struct vmm_err *err)
-{
-	struct vmm_memory *m = as->mem;
-	struct undo_rec u = { .op = U_AS_DEL, .as = as };
-	struct vmm_as **pp;
-	int r = 0;
-
-	mem_txn_enter(m);
-	for (pp = &m->as_head; *pp && *pp != as; pp = &(*pp)->next)
-		u.as_prev = *pp;
-	if (!*pp)
-		r = vmm_err_set(err, -ENOENT, "address space \"%s\" is not registered",
-				as->name);
-	if (!r && mem_log_push(m, &u))
-		r = vmm_err_set(err, -ENOMEM, "out of memory");
-	if (!r) {
-		mem_dirty_structural(m);
-		*pp = as->next;
 	}
 	return mem_txn_leave(m, r, err);
 }

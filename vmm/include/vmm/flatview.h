@@ -30,7 +30,7 @@ struct vmm_flat_range {
 	uint8_t dirty_log_mask;
 };
 
-struct vmm_fv_slot;
+struct mem_fv_slot;
 struct mem_fv_pending;
 
 /**
@@ -51,8 +51,7 @@ struct vmm_flatview {
 	size_t nr;
 	atomic_uint refs;
 	uint64_t id;
-	void *priv;
-	struct vmm_fv_slot *slots;
+	struct mem_fv_slot *slots;
 	size_t nslots;
 	struct mem_fv_pending *pending;
 };
@@ -99,6 +98,13 @@ const struct vmm_flat_range *vmm_fv_iter_next(struct vmm_fv_iter *it);
 ssize_t vmm_flatview_lookup(const struct vmm_flatview *fv, vmm_u128 addr);
 /* Index of the first range ending after @addr (for SEEK_DATA), or fv->nr. */
 size_t vmm_flatview_lower_bound(const struct vmm_flatview *fv, vmm_u128 addr);
+
+/*
+ * Host address of guest address @addr inside flat range @fr (start <= @addr <
+ * start + size), or NULL when its region has no RAM there: the one GPA to
+ * host translation for accesses and for the filesystem's ram files.
+ */
+void *vmm_flat_range_host(const struct vmm_flat_range *fr, vmm_u128 addr);
 
 /* QEMU's memory_region_get_flatview_root(): NULL when it renders to nothing. */
 struct vmm_mr *vmm_flatview_root_of(struct vmm_mr *root);

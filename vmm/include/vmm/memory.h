@@ -115,13 +115,19 @@ struct vmm_mr {
 	struct vmm_mr *all_next, *all_prev;
 	atomic_uint refs;
 	uint64_t seq;
-	void *priv;	/* reserved for the model's internal bookkeeping */
 };
 
 /* A region terminates rendering (fills gaps) when it is ram, rom, romd or io. */
 bool vmm_mr_is_terminating(const struct vmm_mr *mr);
 /* True for ram/rom/romd regions (they have a RAM block and can become memslots). */
 bool vmm_mr_is_ram(const struct vmm_mr *mr);
+/*
+ * True when reads of @mr come from its RAM block: ram and rom regions with a
+ * block, and a ROM device when @romd_mode (pass the region's own mode, or a
+ * flat range's or section's copy of it). Accesses, the data/hole map of ram
+ * files and KVM memslots all decide with this one rule.
+ */
+bool vmm_mr_reads_ram(const struct vmm_mr *mr, bool romd_mode);
 
 /**
  * struct vmm_as - an address space (QEMU's AddressSpace)
@@ -228,8 +234,8 @@ uint64_t vmm_memory_generation(const struct vmm_memory *m);
  * @VMM_RENDER_CHECK: as AUTO but incremental whenever possible, and every
  *        incremental view is compared with a full render; a difference counts
  *        in vmm_render_stats.mismatches and the full render is used.
- * The environment variable VMM_RENDER=auto|full|check sets the default of
- * new models (for running whole test suites in check mode).
+ * A new model renders in VMM_RENDER_AUTO; the library reads no environment,
+ * so a program or test that wants check mode calls vmm_memory_set_render_mode().
  */
 enum vmm_render_mode {
 	VMM_RENDER_AUTO,
