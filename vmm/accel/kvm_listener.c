@@ -19,7 +19,7 @@
 #include <vmm/memory.h>
 #include <vmm/ramblock.h>
 
-#include "accel_priv.h"
+#include "memslot_priv.h"
 
 /* One accepted ioctl: the slot before (@had_old) and after it. */
 struct journal_rec {

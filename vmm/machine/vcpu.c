@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,7 +106,7 @@ static int vcpu_set_cpuid(struct vmm_vcpu *v, struct vmm_err *err)
 		if (!c)
 			return vmm_err_set(err, -ENOMEM, "vcpu%u: out of memory", v->index);
 		c->nent = n;
-		r = ioctl(kfd, KVM_GET_SUPPORTED_CPUID, c) ? -errno : 0;
+		r = vmm_kvm_ioctl(kfd, KVM_GET_SUPPORTED_CPUID, c);
 		if (r != -E2BIG)
 			break;
 	}
@@ -121,7 +120,7 @@ static int vcpu_set_cpuid(struct vmm_vcpu *v, struct vmm_err *err)
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->index;
 	}
-	r = ioctl(v->fd, KVM_SET_CPUID2, c) ? -errno : 0;
+	r = vmm_kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
 out:
 	free(c);
 	return r ? vmm_err_set(err, r, "vcpu%u: CPUID setup failed: %s", v->index,
@@ -135,9 +134,10 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
 	struct kvm_regs regs;
 	struct kvm_segment data = { .base = 0, .limit = 0xffff, .type = 3, .present = 1,
 				    .s = 1 };
+	int r = vmm_kvm_ioctl(v->fd, KVM_GET_SREGS, &sr);
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sr))
-		return -errno;
+	if (r)
+		return r;
 	sr.cs = data;
 	sr.cs.selector = 0xf000;
 	sr.cs.base = 0xffff0000;
@@ -148,12 +148,13 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
 	sr.cr0 = 0x60000010;
 	sr.cr2 = sr.cr3 = sr.cr4 = 0;
 	sr.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sr))
-		return -errno;
+	r = vmm_kvm_ioctl(v->fd, KVM_SET_SREGS, &sr);
+	if (r)
+		return r;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = 0xfff0;
 	regs.rflags = 2;
-	return ioctl(v->fd, KVM_SET_REGS, &regs) ? -errno : 0;
+	return vmm_kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
 }
 
 /**
@@ -181,12 +182,12 @@ int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
 	v->index = index;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
-	v->fd = ioctl(vmfd, KVM_CREATE_VCPU, (unsigned long)index);
+	v->fd = vmm_kvm_ioctl(vmfd, KVM_CREATE_VCPU, (void *)(uintptr_t)index);
 	if (v->fd < 0) {
-		r = vmm_err_set(err, -errno, "vcpu%u: KVM_CREATE_VCPU: %s", index, strerror(errno));
+		r = vmm_err_set(err, v->fd, "vcpu%u: KVM_CREATE_VCPU: %s", index, strerror(-v->fd));
 		goto free_v;
 	}
-	sz = ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	sz = vmm_kvm_ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (sz < (long)sizeof(struct kvm_run)) {
 		r = vmm_err_set(err, -EINVAL, "vcpu%u: bad KVM_GET_VCPU_MMAP_SIZE", index);
 		goto close_fd;
@@ -356,13 +357,13 @@ static void *vcpu_thread(void *arg)
 	int r;
 
 	while (vcpu_gate(v)) {
-		r = ioctl(v->fd, KVM_RUN, 0);
-		if (!ioctl(v->fd, KVM_GET_REGS, &regs))
+		r = vmm_kvm_ioctl(v->fd, KVM_RUN, NULL);
+		if (!vmm_kvm_ioctl(v->fd, KVM_GET_REGS, &regs))
 			STAT_SET(v->rip, regs.rip);
 		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (r == -EINTR || r == -EAGAIN)
 				continue;
-			vcpu_fail(v, VMM_VCPU_ERROR, "KVM_RUN: %s", strerror(errno));
+			vcpu_fail(v, VMM_VCPU_ERROR, "KVM_RUN: %s", strerror(-r));
 			continue;
 		}
 		STAT_INC(v->exits);
