@@ -30,7 +30,7 @@ struct journal_rec {
 };
 
 struct kvm_listener {
-	struct vmm_listener l;	/* first: the model hands us this pointer */
+	struct vmm_listener l;	/* the model hands us a pointer to this */
 	struct vmm_accel *a;
 	struct journal_rec *j;
 	size_t nj, cap;
@@ -39,7 +39,7 @@ struct kvm_listener {
 
 static struct kvm_listener *kl_of(struct vmm_listener *l)
 {
-	return (struct kvm_listener *)l;
+	return container_of(l, struct kvm_listener, l);
 }
 
 /* Room for one more record, made before the ioctl so recording cannot fail after it. */
