@@ -114,63 +114,15 @@ static const struct vmm_mr_ops debugcon_ops = {
 	.read = debugcon_read, .write = debugcon_write,
 };
 
-static uint32_t probe_reg(struct vmm_probe_box *b, uint64_t off)
-{
-	switch (off) {
-	case VMM_PROBE_CMD:
-		if (b->state == PROBE_POSTED)
-			b->state = PROBE_TAKEN;
-		return b->state == PROBE_TAKEN ? b->req.op : 0;
-	case VMM_PROBE_SIZE:	return b->req.size;
-	case VMM_PROBE_GPA_LO:	return (uint32_t)b->req.gpa;
-	case VMM_PROBE_GPA_HI:	return (uint32_t)(b->req.gpa >> 32);
-	case VMM_PROBE_VAL_LO:	return (uint32_t)b->req.val;
-	case VMM_PROBE_VAL_HI:	return (uint32_t)(b->req.val >> 32);
-	case VMM_PROBE_READY:	return b->ready ? VMM_PROBE_MAGIC : 0;
-	default:		return 0;
-	}
-}
-
 static int probe_read(void *opaque, uint64_t off, uint64_t *val, unsigned size)
 {
-	struct vmm_probe_box *b = &machine_priv(opaque)->probe;
-
-	pthread_mutex_lock(&b->lock);
-	*val = off & 3 ? 0 : probe_reg(b, off);
-	pthread_mutex_unlock(&b->lock);
+	*val = off & 3 ? 0 : probe_box_reg_read(&machine_priv(opaque)->probe, off);
 	return 0;
-}
-
-static void probe_set(struct vmm_probe_box *b, uint64_t off, uint32_t v)
-{
-	switch (off) {
-	case VMM_PROBE_RES_LO:
-		b->result = (b->result & ~0xffffffffull) | v;
-		break;
-	case VMM_PROBE_RES_HI:
-		b->result = (b->result & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	case VMM_PROBE_DONE:
-		if (b->state != PROBE_TAKEN)
-			break;
-		b->status = v;
-		b->state = PROBE_DONE;
-		pthread_cond_broadcast(&b->cond);
-		break;
-	case VMM_PROBE_READY:
-		b->ready = v == VMM_PROBE_MAGIC;
-		pthread_cond_broadcast(&b->cond);
-		break;
-	}
 }
 
 static int probe_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
-	struct vmm_probe_box *b = &machine_priv(opaque)->probe;
-
-	pthread_mutex_lock(&b->lock);
-	probe_set(b, off, (uint32_t)val);
-	pthread_mutex_unlock(&b->lock);
+	probe_box_reg_write(&machine_priv(opaque)->probe, off, (uint32_t)val);
 	return 0;
 }
 

@@ -158,7 +158,8 @@ static int machine_vcpus(struct vmm_machine *mc, unsigned n, struct vmm_err *err
 		}
 		if (vmm_accel_kind(mc->accel) != VMM_ACCEL_KVM)
 			continue;
-		r = vmm_vcpu_new(mc, i, &mc->vcpus[i], err);
+		r = vmm_vcpu_new(mc, i, probe_box_note_mmio, &machine_priv(mc)->probe,
+				 &mc->vcpus[i], err);
 		if (r)
 			return r;
 		mc->nr_vcpus = i + 1;
@@ -224,9 +225,7 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
 	mc->ram_size = o->ram_size;
 	pthread_mutex_init(&mc->lock, NULL);
 	pthread_mutex_init(&p->console.lock, NULL);
-	pthread_mutex_init(&p->probe.user, NULL);
-	pthread_mutex_init(&p->probe.lock, NULL);
-	pthread_cond_init(&p->probe.cond, NULL);
+	probe_box_init(&p->probe);
 	r = machine_init(mc, o, err);
 	if (!r && o->run && vmm_machine_can_run(mc))
 		r = vmm_machine_start(mc, err);
@@ -258,9 +257,7 @@ void vmm_machine_destroy(struct vmm_machine *mc)
 	}
 	vmm_accel_free(mc->accel);
 	vmm_memory_free(mc->mem);
-	pthread_cond_destroy(&p->probe.cond);
-	pthread_mutex_destroy(&p->probe.lock);
-	pthread_mutex_destroy(&p->probe.user);
+	probe_box_fini(&p->probe);
 	pthread_mutex_destroy(&p->console.lock);
 	pthread_mutex_destroy(&mc->lock);
 	free(p);
@@ -322,13 +319,9 @@ int vmm_machine_resume(struct vmm_machine *mc)
  */
 int vmm_machine_reset(struct vmm_machine *mc)
 {
-	struct vmm_probe_box *b = &machine_priv(mc)->probe;
 	int r = 0, e;
 
-	pthread_mutex_lock(&b->lock);
-	b->ready = false;
-	b->state = PROBE_IDLE;
-	pthread_mutex_unlock(&b->lock);
+	probe_box_reset(&machine_priv(mc)->probe);
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
 		if ((e = vmm_vcpu_reset(mc->vcpus[i])) && !r)
 			r = e;
@@ -341,6 +334,53 @@ int vmm_machine_vcpu_info(struct vmm_machine *mc, unsigned idx, struct vmm_vcpu_
 		return -ENOENT;
 	vmm_vcpu_info(mc->vcpus[idx], out);
 	return 0;
+}
+
+static void wake_vcpu(void *v)
+{
+	vmm_vcpu_wake(v);
+}
+
+/**
+ * vmm_machine_probe() - have the guest perform one access and report it
+ * @mc: a running machine with the firmware
+ * @p: the request (op, size, gpa, val); val, mmio, mmio_gpa and mmio_write
+ *     are filled in
+ * @timeout_ms: how long to wait for the firmware
+ *
+ * Requests are serialised; the boot vCPU serves them. Do not hold mc->lock:
+ * the vCPU needs it to dispatch the exits the request causes.
+ * Return: 0, -EINVAL (bad op or size), -ENODEV (cannot run), -ETIMEDOUT.
+ */
+int vmm_machine_probe(struct vmm_machine *mc, struct vmm_probe *p, int timeout_ms)
+{
+	if (p->op != VMM_PROBE_OP_READ && p->op != VMM_PROBE_OP_WRITE)
+		return -EINVAL;
+	if (p->size != 1 && p->size != 2 && p->size != 4 && p->size != 8)
+		return -EINVAL;
+	if (!vmm_machine_can_run(mc) || !machine_priv(mc)->started)
+		return -ENODEV;
+	return probe_box_request(&machine_priv(mc)->probe, p, timeout_ms, wake_vcpu,
+				 mc->vcpus[0]);
+}
+
+int vmm_machine_probe_read(struct vmm_machine *mc, uint64_t gpa, unsigned size,
+			   uint64_t *val, int timeout_ms)
+{
+	struct vmm_probe p = { .op = VMM_PROBE_OP_READ, .size = size, .gpa = gpa };
+	int r = vmm_machine_probe(mc, &p, timeout_ms);
+
+	if (!r)
+		*val = p.val;
+	return r;
+}
+
+int vmm_machine_probe_write(struct vmm_machine *mc, uint64_t gpa, unsigned size,
+			    uint64_t val, int timeout_ms)
+{
+	struct vmm_probe p = { .op = VMM_PROBE_OP_WRITE, .size = size, .gpa = gpa, .val = val };
+
+	return vmm_machine_probe(mc, &p, timeout_ms);
 }
 
 const char *vmm_vcpu_state_name(enum vmm_vcpu_state s)

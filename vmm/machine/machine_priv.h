@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <vmm/machine.h>
 
+#include "probe_priv.h"
+
 #define VMM_CONSOLE_SIZE	65536u
 
 struct vmm_console {
@@ -19,23 +21,9 @@ struct vmm_console {
 	uint64_t total;		/* bytes ever written; ring holds the last VMM_CONSOLE_SIZE */
 };
 
-enum probe_state { PROBE_IDLE, PROBE_POSTED, PROBE_TAKEN, PROBE_DONE };
-
-/* The probe mailbox: one request at a time (serialised by @user). */
-struct vmm_probe_box {
-	pthread_mutex_t user;	/* held by the host for a whole request */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum probe_state state;
-	struct vmm_probe req;
-	uint64_t result;
-	uint32_t status;
-	bool ready;		/* the firmware reported VMM_PROBE_MAGIC */
-};
-
 struct vmm_machine_priv {
 	struct vmm_console console;
-	struct vmm_probe_box probe;
+	struct probe_box probe;
 	bool firmware;		/* pc map with the firmware loaded */
 	bool started;
 };
@@ -47,12 +35,14 @@ static inline struct vmm_machine_priv *machine_priv(const struct vmm_machine *mc
 
 void vmm_console_put(struct vmm_console *c, const char *p, size_t n);
 
-/* Called by a vCPU thread on every MMIO exit (records it for an in-flight probe). */
-void vmm_probe_note_mmio(struct vmm_machine *mc, uint64_t gpa, bool write);
-
 /* vCPU threads (vcpu.c). */
-int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
-		 struct vmm_err *err);
+/*
+ * @on_mmio(@opaque, gpa, write) runs in the vCPU thread on every MMIO exit,
+ * before the access is dispatched (the machine records it for a probe).
+ */
+int vmm_vcpu_new(struct vmm_machine *mc, unsigned index,
+		 void (*on_mmio)(void *opaque, uint64_t gpa, bool write), void *opaque,
+		 struct vmm_vcpu **out, struct vmm_err *err);
 void vmm_vcpu_free(struct vmm_vcpu *v);
 int vmm_vcpu_start(struct vmm_vcpu *v, struct vmm_err *err);
 /* Ask the thread to pause and wait (up to @timeout_ms) until it has. */

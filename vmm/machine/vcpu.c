@@ -36,6 +36,8 @@
 
 struct vmm_vcpu {
 	struct vmm_machine *mc;
+	void (*on_mmio)(void *opaque, uint64_t gpa, bool write);
+	void *opaque;
 	unsigned index;
 	int fd;
 	struct kvm_run *run;
@@ -161,13 +163,16 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
  * vmm_vcpu_new() - create vCPU @index of @mc (not yet running)
  * @mc: a machine with a KVM accelerator
  * @index: vCPU id (also its APIC ID)
+ * @on_mmio: called by the vCPU thread on every MMIO exit (may be NULL)
+ * @opaque: its first argument
  * @out: the vCPU
  * @err: reason on failure
  *
  * Return: 0 or -errno.
  */
-int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
-		 struct vmm_err *err)
+int vmm_vcpu_new(struct vmm_machine *mc, unsigned index,
+		 void (*on_mmio)(void *opaque, uint64_t gpa, bool write), void *opaque,
+		 struct vmm_vcpu **out, struct vmm_err *err)
 {
 	int vmfd = vmm_accel_vm_fd(mc->accel), kfd = vmm_accel_kvm_fd(mc->accel), r;
 	struct vmm_vcpu *v;
@@ -179,6 +184,8 @@ int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
 	if (!v)
 		return vmm_err_set(err, -ENOMEM, "vcpu: out of memory");
 	v->mc = mc;
+	v->on_mmio = on_mmio;
+	v->opaque = opaque;
 	v->index = index;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
@@ -249,7 +256,8 @@ static void vcpu_mmio(struct vmm_vcpu *v)
 	unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
 
 	STAT_INC(v->mmio_exits);
-	vmm_probe_note_mmio(mc, gpa, run->mmio.is_write);
+	if (v->on_mmio)
+		v->on_mmio(v->opaque, gpa, run->mmio.is_write);
 	pthread_mutex_lock(&mc->lock);
 	if (run->mmio.is_write) {
 		if (mc->memory_as)
@@ -262,7 +270,7 @@ static void vcpu_mmio(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&mc->lock);
 }
 
-/* Halted: sleep one tick, or less when a request or a probe comes. */
+/* Halted: sleep one tick, or less when a request or a wake (a probe) comes. */
 static void vcpu_halt_wait(struct vmm_vcpu *v)
 {
 	struct timespec ts;
