@@ -4,10 +4,12 @@
  * map on the soft memslot table, refuses to run or probe, and its io device
  * kinds behave as documented in machine.h — none reads all-ones, zero reads
  * zero, scratch remembers, counter counts, debugcon fills the console ring
- * (which keeps the newest 64 KiB), unknown kinds are rejected. Script and
+ * (which keeps the newest 64 KiB), unknown kinds are rejected, and the list
+ * of kinds (vmm_device_kind_at) matches what parsing accepts. Script and
  * QEMU-dump machines build too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,26 @@ static uint64_t rd(struct vmm_as *as, uint64_t a, unsigned n)
 
 	vmm_as_read(as, a, &v, n);
 	return v;
+}
+
+/* Every listed kind is accepted, described, and offered in the rejection message. */
+static void check_kind_table(struct vmm_ctl_ctx *c, struct vmm_err *err)
+{
+	const struct vmm_device_kind *k;
+	char line[128];
+	unsigned i;
+
+	for (i = 0; (k = vmm_device_kind_at(i)); i++) {
+		int n = snprintf(line, sizeof(line), "io d-kind%u 4K device=%s\n", i, k->name);
+
+		is(vmm_ctl_exec(c, line, (size_t)n, err), 0, "listed kind %s is accepted (%s)",
+		   k->name, err->msg);
+		ok(k->description && *k->description, "kind %s has a description", k->name);
+	}
+	is(i, 6, "six device kinds");
+	is(vmm_ctl_exec(c, "io d-x 4K device=nope\n", 22, err), -EINVAL, "nope rejected");
+	ok(strstr(err->msg, "none, zero, scratch, counter, debugcon, probe") != NULL,
+	   "the rejection lists the kinds: %s", err->msg);
 }
 
 static void check_devices(struct vmm_machine *mc)
@@ -50,6 +72,7 @@ static void check_devices(struct vmm_machine *mc)
 	s = "io d-bad 4K device=frobnicator\n";
 	is(vmm_ctl_exec(&c, s, strlen(s), &err), -EINVAL, "unknown device kind rejected");
 	ok(strstr(err.msg, "frobnicator") != NULL, "and the reason names it: %s", err.msg);
+	check_kind_table(&c, &err);
 }
 
 static void check_console(struct vmm_machine *mc)

@@ -194,16 +194,24 @@ int vmm_machine_ctl(struct vmm_machine *mc, const char *cmd, struct vmm_err *err
 int vmm_machine_build_pc(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
 			 struct vmm_err *err);
 
+/**
+ * struct vmm_device_kind - one device kind of `io ... device=KIND`
+ * @name: what KIND names it ("none" also answers to "unassigned" and "")
+ * @description: what the device does, one line, for listings and docs
+ */
+struct vmm_device_kind {
+	const char *name;
+	const char *description;
+};
+
+/* The @i-th device kind (0, 1, ...), or NULL past the last. */
+const struct vmm_device_kind *vmm_device_kind_at(unsigned i);
+
 /*
- * Device kinds of `io ... device=KIND`, for vmm_memory_set_device_factory()
- * with @ctx a struct vmm_machine (or NULL outside a machine: debugcon output
- * is then dropped and probe always reads idle):
- *   none     (also "unassigned", "") reads all-ones, ignores writes (QEMU's unassigned)
- *   zero     reads 0, ignores writes
- *   scratch  remembers writes: reads return what was stored (first 1 MiB; beyond it all-ones)
- *   counter  each read returns the number of reads before it; a write sets the count
- *   debugcon writes append the low byte to the machine console; reads 0xe9
- *   probe    the probe mailbox (see VMM_PROBE_*)
+ * The factory of the kinds vmm_device_kind_at() lists, for
+ * vmm_memory_set_device_factory() with @ctx a struct vmm_machine (or NULL
+ * outside a machine: debugcon output is then dropped and probe always reads
+ * idle).
  */
 int vmm_devices_create(void *ctx, struct vmm_mr *mr, const char *kind, struct vmm_err *err);
 
