@@ -167,6 +167,38 @@ static int machine_vcpus(struct vmm_machine *mc, unsigned n, struct vmm_err *err
 	return 0;
 }
 
+/**
+ * vmm_machine_wire() - attach a memory model to an accelerator, as a machine does
+ * @mem: the memory model, empty
+ * @accel: the accelerator whose memslots follow the address space "memory"
+ * @dev_ctx: context of the device kinds (the struct vmm_machine, or NULL offline)
+ * @out: the KVM listener, registered on @mem (unregister and free it before @accel)
+ * @err: reason on failure
+ *
+ * The machine and the offline tools build their models through this one
+ * call, so memslots and " KVM" marks come out the same in both.
+ * Return: 0 or -errno (@out is then NULL).
+ */
+int vmm_machine_wire(struct vmm_memory *mem, struct vmm_accel *accel, void *dev_ctx,
+		     struct vmm_listener **out, struct vmm_err *err)
+{
+	struct vmm_listener *l;
+	int r;
+
+	*out = NULL;
+	vmm_memory_set_device_factory(mem, vmm_devices_create, dev_ctx);
+	l = vmm_kvm_listener_new(accel);
+	if (!l)
+		return vmm_err_set(err, -ENOMEM, "cannot create the KVM listener");
+	r = vmm_memory_listener_register(mem, l, err);
+	if (r) {
+		vmm_kvm_listener_free(l);
+		return r;
+	}
+	*out = l;
+	return 0;
+}
+
 static int machine_init(struct vmm_machine *mc, const struct vmm_machine_opts *o,
 			struct vmm_err *err)
 {
@@ -175,19 +207,12 @@ static int machine_init(struct vmm_machine *mc, const struct vmm_machine_opts *o
 	mc->mem = vmm_memory_new();
 	if (!mc->mem)
 		return vmm_err_set(err, -ENOMEM, "cannot create the memory model");
-	vmm_memory_set_device_factory(mc->mem, vmm_devices_create, mc);
 	r = machine_accel(mc, o->accel, err);
 	if (r)
 		return r;
-	mc->kvm_listener = vmm_kvm_listener_new(mc->accel);
-	if (!mc->kvm_listener)
-		return vmm_err_set(err, -ENOMEM, "cannot create the KVM listener");
-	r = vmm_memory_listener_register(mc->mem, mc->kvm_listener, err);
-	if (r) {
-		vmm_kvm_listener_free(mc->kvm_listener);
-		mc->kvm_listener = NULL;
+	r = vmm_machine_wire(mc->mem, mc->accel, mc, &mc->kvm_listener, err);
+	if (r)
 		return r;
-	}
 	r = machine_topology(mc, o, err);
 	if (!r)
 		r = machine_vcpus(mc, o->vcpus ? o->vcpus : 1, err);

@@ -123,6 +123,13 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o);
 int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **out,
 		       struct vmm_err *err);
 void vmm_machine_destroy(struct vmm_machine *mc);
+/*
+ * The wiring every model gets (the machine's own and the offline tools'):
+ * @mem's device factory with @dev_ctx, and a KVM listener for @accel
+ * registered on @mem, returned in @out. Return: 0 or -errno.
+ */
+int vmm_machine_wire(struct vmm_memory *mem, struct vmm_accel *accel, void *dev_ctx,
+		     struct vmm_listener **out, struct vmm_err *err);
 
 /*
  * Start, pause, resume, reset the vCPUs. Do not hold mc->lock while calling
