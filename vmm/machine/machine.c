@@ -451,6 +451,24 @@ int vmm_machine_ctl(struct vmm_machine *mc, const char *cmd, struct vmm_err *err
 }
 
 /**
+ * vmm_machine_mark_dirty() - record a host-side write into guest RAM
+ * @mc: the machine
+ * @host: where the host wrote (a pointer into a RAM block)
+ * @len: how many bytes
+ *
+ * KVM logs only guest writes; as QEMU marks its own, this marks the pages
+ * dirty in every logging memslot that maps them (twice for a page an alias
+ * maps twice). Takes the topology lock: call it after the copy, without it
+ * held, so a dirty-log read in between cannot lose the write.
+ */
+void vmm_machine_mark_dirty(struct vmm_machine *mc, const void *host, uint64_t len)
+{
+	pthread_mutex_lock(&mc->lock);
+	vmm_accel_mark_dirty_host(mc->accel, host, len);
+	pthread_mutex_unlock(&mc->lock);
+}
+
+/**
  * vmm_machine_heartbeat() - the firmware's counter at VMM_HEARTBEAT_GPA
  * @mc: the machine
  *

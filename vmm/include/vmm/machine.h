@@ -139,6 +139,12 @@ int vmm_machine_start(struct vmm_machine *mc, struct vmm_err *err);
 int vmm_machine_pause(struct vmm_machine *mc);
 int vmm_machine_resume(struct vmm_machine *mc);
 int vmm_machine_reset(struct vmm_machine *mc);
+/*
+ * A host-side write of @len bytes at @host (inside a RAM block): marks the
+ * pages dirty in every logging memslot that maps them. Takes mc->lock; call
+ * it after the write.
+ */
+void vmm_machine_mark_dirty(struct vmm_machine *mc, const void *host, uint64_t len);
 /* True when the machine has the firmware and a vCPU able to run it. */
 bool vmm_machine_can_run(const struct vmm_machine *mc);
 
