@@ -88,11 +88,11 @@ static const struct vmm_mr_ops counter_ops = {
 };
 
 /* The console ring the debugcon fills (read by vmm_machine_console). */
-void vmm_console_put(struct vmm_console *c, const char *p, size_t n)
+void console_put(struct machine_console *c, const char *p, size_t n)
 {
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < n; i++)
-		c->ring[c->total++ % VMM_CONSOLE_SIZE] = p[i];
+		c->ring[c->total++ % CONSOLE_SIZE] = p[i];
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -109,7 +109,7 @@ static int debugcon_write(void *opaque, uint64_t off, uint64_t val, unsigned siz
 	char c = (char)val;
 
 	if (mc)
-		vmm_console_put(&machine_priv(mc)->console, &c, 1);
+		console_put(&machine_priv(mc)->console, &c, 1);
 	return 0;
 }
 

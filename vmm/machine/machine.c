@@ -43,16 +43,16 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o)
  */
 size_t vmm_machine_console(struct vmm_machine *mc, char *buf, size_t cap)
 {
-	struct vmm_console *c = &machine_priv(mc)->console;
+	struct machine_console *c = &machine_priv(mc)->console;
 	uint64_t kept, from;
 	size_t n;
 
 	pthread_mutex_lock(&c->lock);
-	kept = c->total < VMM_CONSOLE_SIZE ? c->total : VMM_CONSOLE_SIZE;
+	kept = c->total < CONSOLE_SIZE ? c->total : CONSOLE_SIZE;
 	n = kept < cap ? (size_t)kept : cap;
 	from = c->total - n;
 	for (size_t i = 0; i < n; i++)
-		buf[i] = c->ring[(from + i) % VMM_CONSOLE_SIZE];
+		buf[i] = c->ring[(from + i) % CONSOLE_SIZE];
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
@@ -158,7 +158,7 @@ static int machine_vcpus(struct vmm_machine *mc, unsigned n, struct vmm_err *err
 		}
 		if (vmm_accel_kind(mc->accel) != VMM_ACCEL_KVM)
 			continue;
-		r = vmm_vcpu_new(mc, i, probe_box_note_mmio, &machine_priv(mc)->probe,
+		r = vcpu_new(mc, i, probe_box_note_mmio, &machine_priv(mc)->probe,
 				 &mc->vcpus[i], err);
 		if (r)
 			return r;
@@ -231,7 +231,7 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
 		       struct vmm_err *err)
 {
 	struct vmm_machine_opts def;
-	struct vmm_machine_priv *p;
+	struct machine_private *p;
 	struct vmm_machine *mc;
 	int r;
 
@@ -268,13 +268,13 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
  */
 void vmm_machine_destroy(struct vmm_machine *mc)
 {
-	struct vmm_machine_priv *p;
+	struct machine_private *p;
 
 	if (!mc)
 		return;
 	p = machine_priv(mc);
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		vmm_vcpu_free(mc->vcpus[i]);
+		vcpu_free(mc->vcpus[i]);
 	free(mc->vcpus);
 	if (mc->kvm_listener) {
 		vmm_memory_listener_unregister(mc->mem, mc->kvm_listener);
@@ -309,7 +309,7 @@ int vmm_machine_start(struct vmm_machine *mc, struct vmm_err *err)
 		return vmm_err_set(err, -ENODEV, "the machine cannot run: %s",
 				   mc->nr_vcpus ? "no firmware (not the pc map)" : "no KVM");
 	for (unsigned i = 0; i < mc->nr_vcpus; i++) {
-		r = vmm_vcpu_start(mc->vcpus[i], err);
+		r = vcpu_start(mc->vcpus[i], err);
 		if (r)
 			return r;
 	}
@@ -322,7 +322,7 @@ int vmm_machine_pause(struct vmm_machine *mc)
 	int r = 0, e;
 
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		if ((e = vmm_vcpu_pause(mc->vcpus[i], 1000)) && !r)
+		if ((e = vcpu_pause(mc->vcpus[i], 1000)) && !r)
 			r = e;
 	return r;
 }
@@ -330,7 +330,7 @@ int vmm_machine_pause(struct vmm_machine *mc)
 int vmm_machine_resume(struct vmm_machine *mc)
 {
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		vmm_vcpu_resume(mc->vcpus[i]);
+		vcpu_resume(mc->vcpus[i]);
 	return 0;
 }
 
@@ -348,7 +348,7 @@ int vmm_machine_reset(struct vmm_machine *mc)
 
 	probe_box_reset(&machine_priv(mc)->probe);
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		if ((e = vmm_vcpu_reset(mc->vcpus[i])) && !r)
+		if ((e = vcpu_reset(mc->vcpus[i])) && !r)
 			r = e;
 	return r;
 }
@@ -357,13 +357,13 @@ int vmm_machine_vcpu_info(struct vmm_machine *mc, unsigned idx, struct vmm_vcpu_
 {
 	if (idx >= mc->nr_vcpus)
 		return -ENOENT;
-	vmm_vcpu_info(mc->vcpus[idx], out);
+	vcpu_info(mc->vcpus[idx], out);
 	return 0;
 }
 
 static void wake_vcpu(void *v)
 {
-	vmm_vcpu_wake(v);
+	vcpu_wake(v);
 }
 
 /**

@@ -160,7 +160,7 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
 }
 
 /**
- * vmm_vcpu_new() - create vCPU @index of @mc (not yet running)
+ * vcpu_new() - create vCPU @index of @mc (not yet running)
  * @mc: a machine with a KVM accelerator
  * @index: vCPU id (also its APIC ID)
  * @on_mmio: called by the vCPU thread on every MMIO exit (may be NULL)
@@ -170,9 +170,9 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
  *
  * Return: 0 or -errno.
  */
-int vmm_vcpu_new(struct vmm_machine *mc, unsigned index,
-		 void (*on_mmio)(void *opaque, uint64_t gpa, bool write), void *opaque,
-		 struct vmm_vcpu **out, struct vmm_err *err)
+int vcpu_new(struct vmm_machine *mc, unsigned index,
+	     void (*on_mmio)(void *opaque, uint64_t gpa, bool write), void *opaque,
+	     struct vmm_vcpu **out, struct vmm_err *err)
 {
 	int vmfd = vmm_accel_vm_fd(mc->accel), kfd = vmm_accel_kvm_fd(mc->accel), r;
 	struct vmm_vcpu *v;
@@ -385,13 +385,13 @@ static void *vcpu_thread(void *arg)
 }
 
 /**
- * vmm_vcpu_start() - start the thread of @v (it runs the guest at once)
+ * vcpu_start() - start the thread of @v (it runs the guest at once)
  * @v: a vCPU not started yet
  * @err: reason on failure
  *
  * Return: 0 or -errno.
  */
-int vmm_vcpu_start(struct vmm_vcpu *v, struct vmm_err *err)
+int vcpu_start(struct vmm_vcpu *v, struct vmm_err *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int r;
@@ -429,14 +429,14 @@ static int vcpu_wait_parked(struct vmm_vcpu *v, int timeout_ms)
 }
 
 /**
- * vmm_vcpu_pause() - stop running guest code until vmm_vcpu_resume()
+ * vcpu_pause() - stop running guest code until vcpu_resume()
  * @v: the vCPU
  * @timeout_ms: how long to wait for the thread to leave KVM_RUN
  *
  * Return: 0, or -ETIMEDOUT when the thread did not come out in time (it
  * will pause as soon as it does).
  */
-int vmm_vcpu_pause(struct vmm_vcpu *v, int timeout_ms)
+int vcpu_pause(struct vmm_vcpu *v, int timeout_ms)
 {
 	int r;
 
@@ -448,7 +448,7 @@ int vmm_vcpu_pause(struct vmm_vcpu *v, int timeout_ms)
 	return r;
 }
 
-void vmm_vcpu_resume(struct vmm_vcpu *v)
+void vcpu_resume(struct vmm_vcpu *v)
 {
 	pthread_mutex_lock(&v->lock);
 	v->want_pause = false;
@@ -457,14 +457,14 @@ void vmm_vcpu_resume(struct vmm_vcpu *v)
 }
 
 /**
- * vmm_vcpu_reset() - put @v back at the reset vector
+ * vcpu_reset() - put @v back at the reset vector
  * @v: the vCPU
  *
  * The thread is parked around the register change; a vCPU stopped by a
  * shutdown or an error runs again afterwards (unless paused).
  * Return: 0 or -errno.
  */
-int vmm_vcpu_reset(struct vmm_vcpu *v)
+int vcpu_reset(struct vmm_vcpu *v)
 {
 	bool paused;
 	int r;
@@ -487,7 +487,7 @@ int vmm_vcpu_reset(struct vmm_vcpu *v)
 	return r;
 }
 
-void vmm_vcpu_wake(struct vmm_vcpu *v)
+void vcpu_wake(struct vmm_vcpu *v)
 {
 	pthread_mutex_lock(&v->lock);
 	v->want_wake = true;
@@ -495,7 +495,7 @@ void vmm_vcpu_wake(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&v->lock);
 }
 
-void vmm_vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
+void vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
 {
 	pthread_mutex_lock(&v->lock);
 	memset(out, 0, sizeof(*out));
@@ -511,10 +511,10 @@ void vmm_vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
 }
 
 /**
- * vmm_vcpu_free() - stop and join the thread, close the vCPU
+ * vcpu_free() - stop and join the thread, close the vCPU
  * @v: the vCPU (may be NULL)
  */
-void vmm_vcpu_free(struct vmm_vcpu *v)
+void vcpu_free(struct vmm_vcpu *v)
 {
 	if (!v)
 		return;
