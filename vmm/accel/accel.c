@@ -52,14 +52,14 @@ static unsigned host_phys_bits(void)
 struct vmm_accel *vmm_accel_new_soft(unsigned nr_slots)
 {
 	struct vmm_kvm_caps caps = {
-		.nr_memslots = nr_slots ? nr_slots : VMM_KVM_USER_MEM_SLOTS,
+		.nr_memslots = nr_slots ? nr_slots : MEMSLOT_USER_MEM_SLOTS,
 		.nr_as = 1,
 		.readonly_mem = true,
 		.max_gpa_bits = host_phys_bits(),
 		.memslot_gpa_bits = 52,
 	};
 
-	if (caps.nr_memslots > VMM_KVM_USER_MEM_SLOTS) {
+	if (caps.nr_memslots > MEMSLOT_USER_MEM_SLOTS) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -256,7 +256,7 @@ void vmm_accel_mark_dirty(struct vmm_accel *a, uint64_t gpa, uint64_t len)
 			continue;
 		lo = (gpa > e->s.gpa ? gpa : e->s.gpa) - e->s.gpa;
 		hi = (end < e->s.gpa + e->s.size ? end : e->s.gpa + e->s.size) - e->s.gpa;
-		for (pg = lo / VMM_PAGE_SIZE; pg < (hi + VMM_PAGE_SIZE - 1) / VMM_PAGE_SIZE; pg++)
+		for (pg = lo / MEMSLOT_PAGE; pg < (hi + MEMSLOT_PAGE - 1) / MEMSLOT_PAGE; pg++)
 			e->dirty[pg / 64] |= 1ull << (pg % 64);
 	}
 }
@@ -297,7 +297,7 @@ int vmm_accel_get_dirty_log(struct vmm_accel *a, uint32_t slot, uint64_t *bitmap
 	e = memslot_entry(&a->t, 0, slot);
 	if (!e->s.size || !e->dirty)
 		return -ENOENT;
-	words = (e->s.size / VMM_PAGE_SIZE + 63) / 64;
+	words = (e->s.size / MEMSLOT_PAGE + 63) / 64;
 	memset(bitmap, 0, words * sizeof(*bitmap));
 	if (a->kind == VMM_ACCEL_KVM)
 		r = kvm_vm_get_dirty_log(&a->vm, a->caps.manual_dirty_log, &e->s, bitmap);

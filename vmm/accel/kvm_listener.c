@@ -132,15 +132,15 @@ static bool align_section(const struct vmm_section *s, struct slot_span *sp)
 	vmm_u128 start = s->offset_within_as, aligned, delta, size;
 	uint64_t mem_offset;
 
-	aligned = (start + VMM_PAGE_SIZE - 1) & ~(vmm_u128)(VMM_PAGE_SIZE - 1);
+	aligned = (start + MEMSLOT_PAGE - 1) & ~(vmm_u128)(MEMSLOT_PAGE - 1);
 	delta = aligned - start;
 	if (delta > s->size)
 		return false;
-	size = (s->size - delta) & ~(vmm_u128)(VMM_PAGE_SIZE - 1);
+	size = (s->size - delta) & ~(vmm_u128)(MEMSLOT_PAGE - 1);
 	if (!size || aligned >= VMM_U64_LIMIT)
 		return false;
-	if (size > UINT64_MAX - VMM_PAGE_SIZE + 1)
-		size = UINT64_MAX - VMM_PAGE_SIZE + 1;
+	if (size > UINT64_MAX - MEMSLOT_PAGE + 1)
+		size = UINT64_MAX - MEMSLOT_PAGE + 1;
 	mem_offset = (uint64_t)(s->offset_within_region + delta);
 	sp->gpa = (uint64_t)aligned;
 	sp->size = (uint64_t)size;

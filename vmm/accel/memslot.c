@@ -33,13 +33,13 @@ uint64_t memslot_user_addr_end(void)
 	 * keeps sanitizer runtimes (TSan) from vetoing an address outside their
 	 * application range; the page is unmapped at once.
 	 */
-	p = syscall(SYS_mmap, (void *)(1ull << 50), VMM_PAGE_SIZE, PROT_NONE,
+	p = syscall(SYS_mmap, (void *)(1ull << 50), MEMSLOT_PAGE, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p != -1 && (uint64_t)p == (1ull << 50)) {
-		syscall(SYS_munmap, p, VMM_PAGE_SIZE);
-		end = (1ull << 56) - VMM_PAGE_SIZE;
+		syscall(SYS_munmap, p, MEMSLOT_PAGE);
+		end = (1ull << 56) - MEMSLOT_PAGE;
 	} else {
-		end = (1ull << 47) - VMM_PAGE_SIZE;
+		end = (1ull << 47) - MEMSLOT_PAGE;
 	}
 	__atomic_store_n(&cached, end, __ATOMIC_RELAXED);
 	return end;
@@ -123,7 +123,7 @@ static int check_args(const struct memslot_table *t, uint32_t slot, uint16_t as_
 {
 	if (flags & ~t->valid_flags)
 		return -EINVAL;
-	if ((size | gpa | hva) & (VMM_PAGE_SIZE - 1))
+	if ((size | gpa | hva) & (MEMSLOT_PAGE - 1))
 		return -EINVAL;
 	if (hva + size < hva || hva + size > t->hva_end)
 		return -EINVAL;
@@ -131,7 +131,7 @@ static int check_args(const struct memslot_table *t, uint32_t slot, uint16_t as_
 		return -EINVAL;
 	if (gpa + size < gpa)
 		return -EINVAL;
-	if (size / VMM_PAGE_SIZE > VMM_KVM_MAX_NR_PAGES)
+	if (size / MEMSLOT_PAGE > MEMSLOT_MAX_NR_PAGES)
 		return -EINVAL;
 	return 0;
 }
@@ -156,7 +156,7 @@ int memslot_table_check(const struct memslot_table *t, uint32_t slot, uint16_t a
 	}
 	if (overlaps(t, as_id, slot, gpa, size))
 		return -EEXIST;
-	if ((gpa + size) / VMM_PAGE_SIZE - 1 > t->max_gfn)
+	if ((gpa + size) / MEMSLOT_PAGE - 1 > t->max_gfn)
 		return -EINVAL;
 	return 0;
 }
@@ -191,7 +191,7 @@ static int update_dirty(struct memslot_entry *e, uint32_t flags)
 	bool on = flags & VMM_MEM_LOG_DIRTY_PAGES;
 
 	if (on && !e->dirty) {
-		e->dirty = calloc((e->s.size / VMM_PAGE_SIZE + 63) / 64, sizeof(uint64_t));
+		e->dirty = calloc((e->s.size / MEMSLOT_PAGE + 63) / 64, sizeof(uint64_t));
 		if (!e->dirty)
 			return -ENOMEM;
 	} else if (!on) {

@@ -11,9 +11,9 @@
 #include <vmm/kvm.h>
 
 /* Values of this kernel family (x86-64): KVM_USER_MEM_SLOTS, KVM_MEM_MAX_NR_PAGES. */
-#define VMM_KVM_USER_MEM_SLOTS	32764u
-#define VMM_KVM_MAX_NR_PAGES	((1ull << 31) - 1)
-#define VMM_PAGE_SIZE		4096ull
+#define MEMSLOT_USER_MEM_SLOTS	32764u
+#define MEMSLOT_MAX_NR_PAGES	((1ull << 31) - 1)
+#define MEMSLOT_PAGE		4096ull
 
 /**
  * struct memslot_entry - one slot id of one address space
