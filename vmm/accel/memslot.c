@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The memslot table. It answers every
- * KVM_SET_USER_MEMORY_REGION exactly as virt/kvm/kvm_main.c does on this
- * host (checked against it by tests/unit/memslot_soft_vs_kvm.c): alignment,
+ * The memslot table. It answers every KVM_SET_USER_MEMORY_REGION exactly as
+ * virt/kvm/kvm_main.c does on this host (checked against it by
+ * tests/unit/memslot_soft_vs_kvm.c): alignment,
  * id and address-space range, flag validity, wrap and size limits are
  * EINVAL; a slot overlapping another is EEXIST; an existing slot may only
  * move or change flags other than READONLY; size 0 deletes and deleting a
