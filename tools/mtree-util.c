@@ -3,8 +3,8 @@
  * Helpers shared by the mtree subcommands: reading a whole input file (or
  * stdin for "-") into memory, NUL-terminated, so every subcommand parses a
  * plain string; and building a model offline from a script, with a soft
- * accelerator and the KVM listener attached so memslots and " KVM" marks are
- * those a real VM would get, and the daemon's device kinds.
+ * accelerator wired by vmm_machine_wire() exactly as the daemon's machine is,
+ * so memslots, " KVM" marks and device kinds are those a real VM would get.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,13 +114,12 @@ int mtree_model_build(struct mtree_model *mm, const char *text, size_t len, unsi
 	*line = 0;
 	mm->mem = vmm_memory_new();
 	mm->accel = mm->mem ? vmm_accel_new_soft(0) : NULL;
-	mm->kvm = mm->accel ? vmm_kvm_listener_new(mm->accel) : NULL;
-	if (!mm->kvm) {
+	if (!mm->accel) {
 		r = vmm_err_set(err, -ENOMEM, "cannot set up the model: %s", strerror(errno));
 		goto fail;
 	}
-	vmm_memory_set_device_factory(mm->mem, vmm_devices_create, NULL);
-	r = vmm_memory_listener_register(mm->mem, mm->kvm, err);
+	/* wired as the daemon's machine is, minus the machine the devices would talk to */
+	r = vmm_machine_wire(mm->mem, mm->accel, NULL, &mm->kvm, err);
 	if (r)
 		goto fail;
 	mm->registered = true;

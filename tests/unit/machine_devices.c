@@ -4,10 +4,13 @@
  * map on the soft memslot table, refuses to run or probe, and its io device
  * kinds behave as documented in machine.h — none reads all-ones, zero reads
  * zero, scratch remembers, counter counts, debugcon fills the console ring
- * (which keeps the newest 64 KiB), unknown kinds are rejected. Script and
+ * (which keeps the newest 64 KiB), unknown kinds are rejected, and the list
+ * of kinds (vmm_device_kind_at) matches what parsing accepts; a host write
+ * reported with vmm_machine_mark_dirty() shows in the dirty log. Script and
  * QEMU-dump machines build too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +26,26 @@ static uint64_t rd(struct vmm_as *as, uint64_t a, unsigned n)
 
 	vmm_as_read(as, a, &v, n);
 	return v;
+}
+
+/* Every listed kind is accepted, described, and offered in the rejection message. */
+static void check_kind_table(struct vmm_ctl_ctx *c, struct vmm_err *err)
+{
+	const struct vmm_device_kind *k;
+	char line[128];
+	unsigned i;
+
+	for (i = 0; (k = vmm_device_kind_at(i)); i++) {
+		int n = snprintf(line, sizeof(line), "io d-kind%u 4K device=%s\n", i, k->name);
+
+		is(vmm_ctl_exec(c, line, (size_t)n, err), 0, "listed kind %s is accepted (%s)",
+		   k->name, err->msg);
+		ok(k->description && *k->description, "kind %s has a description", k->name);
+	}
+	is(i, 6, "six device kinds");
+	is(vmm_ctl_exec(c, "io d-x 4K device=nope\n", 22, err), -EINVAL, "nope rejected");
+	ok(strstr(err->msg, "none, zero, scratch, counter, debugcon, probe") != NULL,
+	   "the rejection lists the kinds: %s", err->msg);
 }
 
 static void check_devices(struct vmm_machine *mc)
@@ -50,6 +73,7 @@ static void check_devices(struct vmm_machine *mc)
 	s = "io d-bad 4K device=frobnicator\n";
 	is(vmm_ctl_exec(&c, s, strlen(s), &err), -EINVAL, "unknown device kind rejected");
 	ok(strstr(err.msg, "frobnicator") != NULL, "and the reason names it: %s", err.msg);
+	check_kind_table(&c, &err);
 }
 
 static void check_console(struct vmm_machine *mc)
@@ -91,6 +115,39 @@ static void check_no_run(struct vmm_machine *mc)
 	   vmm_accel_memslot_count(mc->accel));
 }
 
+/* A host write reported with vmm_machine_mark_dirty() shows in the slot's dirty log. */
+static void check_mark_dirty(struct vmm_machine *mc)
+{
+	struct vmm_ctl_ctx c = { .mem = mc->mem };
+	struct vmm_err err = { 0 };
+	const char *s = "set pc.ram log-dirty on\n";
+	const struct vmm_memslot *m = NULL;
+	static uint64_t bm[(1u << 20) / 64];
+	struct vmm_mr *ram = vmm_mr_find(mc->mem, "pc.ram");
+	unsigned char *host = ram ? vmm_mr_host(ram, 0x5000) : NULL;
+	uint32_t iter = 0;
+	uint64_t pg;
+
+	is(vmm_ctl_exec(&c, s, strlen(s), &err), 0, "log-dirty on pc.ram (%s)", err.msg);
+	ok(host != NULL, "pc.ram has host memory");
+	if (!host)
+		return;
+	while ((m = vmm_accel_memslot_next(mc->accel, &iter)))
+		if ((m->flags & VMM_MEM_LOG_DIRTY_PAGES) && (uintptr_t)host >= m->hva &&
+		    (uintptr_t)host < m->hva + m->size)
+			break;
+	ok(m != NULL, "a logging slot maps it");
+	if (!m || m->size / 4096 > sizeof(bm) * 8)
+		return;
+	pg = ((uintptr_t)host - m->hva) / 4096;
+	is(vmm_accel_get_dirty_log(mc->accel, m->slot, bm), 0, "dirty log read (clears it)");
+	ok(!(bm[pg / 64] >> (pg % 64) & 1), "the page starts clean");
+	host[1] = 0x5a;
+	vmm_machine_mark_dirty(mc, host + 1, 1);
+	is(vmm_accel_get_dirty_log(mc->accel, m->slot, bm), 0, "dirty log read again");
+	ok(bm[pg / 64] >> (pg % 64) & 1, "the host write marked its page dirty");
+}
+
 int main(void)
 {
 	struct vmm_machine_opts o;
@@ -103,6 +160,7 @@ int main(void)
 	if (ok(vmm_machine_create(&o, &mc, &err) == 0, "pc machine, accel none (%s)", err.msg)) {
 		check_no_run(mc);
 		check_devices(mc);
+		check_mark_dirty(mc);
 		check_console(mc);
 		vmm_machine_destroy(mc);
 	}

@@ -19,7 +19,7 @@
 #include <vmm/memory.h>
 #include <vmm/ramblock.h>
 
-#include "accel_priv.h"
+#include "memslot_priv.h"
 
 /* One accepted ioctl: the slot before (@had_old) and after it. */
 struct journal_rec {
@@ -30,7 +30,7 @@ struct journal_rec {
 };
 
 struct kvm_listener {
-	struct vmm_listener l;	/* first: the model hands us this pointer */
+	struct vmm_listener l;	/* the model hands us a pointer to this */
 	struct vmm_accel *a;
 	struct journal_rec *j;
 	size_t nj, cap;
@@ -39,7 +39,7 @@ struct kvm_listener {
 
 static struct kvm_listener *kl_of(struct vmm_listener *l)
 {
-	return (struct kvm_listener *)l;
+	return container_of(l, struct kvm_listener, l);
 }
 
 /* Room for one more record, made before the ioctl so recording cannot fail after it. */
@@ -132,15 +132,15 @@ static bool align_section(const struct vmm_section *s, struct slot_span *sp)
 	vmm_u128 start = s->offset_within_as, aligned, delta, size;
 	uint64_t mem_offset;
 
-	aligned = (start + VMM_PAGE_SIZE - 1) & ~(vmm_u128)(VMM_PAGE_SIZE - 1);
+	aligned = (start + MEMSLOT_PAGE - 1) & ~(vmm_u128)(MEMSLOT_PAGE - 1);
 	delta = aligned - start;
 	if (delta > s->size)
 		return false;
-	size = (s->size - delta) & ~(vmm_u128)(VMM_PAGE_SIZE - 1);
+	size = (s->size - delta) & ~(vmm_u128)(MEMSLOT_PAGE - 1);
 	if (!size || aligned >= VMM_U64_LIMIT)
 		return false;
-	if (size > UINT64_MAX - VMM_PAGE_SIZE + 1)
-		size = UINT64_MAX - VMM_PAGE_SIZE + 1;
+	if (size > UINT64_MAX - MEMSLOT_PAGE + 1)
+		size = UINT64_MAX - MEMSLOT_PAGE + 1;
 	mem_offset = (uint64_t)(s->offset_within_region + delta);
 	sp->gpa = (uint64_t)aligned;
 	sp->size = (uint64_t)size;

@@ -43,16 +43,16 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o)
  */
 size_t vmm_machine_console(struct vmm_machine *mc, char *buf, size_t cap)
 {
-	struct vmm_console *c = &machine_priv(mc)->console;
+	struct machine_console *c = &machine_priv(mc)->console;
 	uint64_t kept, from;
 	size_t n;
 
 	pthread_mutex_lock(&c->lock);
-	kept = c->total < VMM_CONSOLE_SIZE ? c->total : VMM_CONSOLE_SIZE;
+	kept = c->total < CONSOLE_SIZE ? c->total : CONSOLE_SIZE;
 	n = kept < cap ? (size_t)kept : cap;
 	from = c->total - n;
 	for (size_t i = 0; i < n; i++)
-		buf[i] = c->ring[(from + i) % VMM_CONSOLE_SIZE];
+		buf[i] = c->ring[(from + i) % CONSOLE_SIZE];
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
@@ -158,11 +158,44 @@ static int machine_vcpus(struct vmm_machine *mc, unsigned n, struct vmm_err *err
 		}
 		if (vmm_accel_kind(mc->accel) != VMM_ACCEL_KVM)
 			continue;
-		r = vmm_vcpu_new(mc, i, &mc->vcpus[i], err);
+		r = vcpu_new(mc, i, probe_box_note_mmio, &machine_priv(mc)->probe,
+				 &mc->vcpus[i], err);
 		if (r)
 			return r;
 		mc->nr_vcpus = i + 1;
 	}
+	return 0;
+}
+
+/**
+ * vmm_machine_wire() - attach a memory model to an accelerator, as a machine does
+ * @mem: the memory model, empty
+ * @accel: the accelerator whose memslots follow the address space "memory"
+ * @dev_ctx: context of the device kinds (the struct vmm_machine, or NULL offline)
+ * @out: the KVM listener, registered on @mem (unregister and free it before @accel)
+ * @err: reason on failure
+ *
+ * The machine and the offline tools build their models through this one
+ * call, so memslots and " KVM" marks come out the same in both.
+ * Return: 0 or -errno (@out is then NULL).
+ */
+int vmm_machine_wire(struct vmm_memory *mem, struct vmm_accel *accel, void *dev_ctx,
+		     struct vmm_listener **out, struct vmm_err *err)
+{
+	struct vmm_listener *l;
+	int r;
+
+	*out = NULL;
+	vmm_memory_set_device_factory(mem, vmm_devices_create, dev_ctx);
+	l = vmm_kvm_listener_new(accel);
+	if (!l)
+		return vmm_err_set(err, -ENOMEM, "cannot create the KVM listener");
+	r = vmm_memory_listener_register(mem, l, err);
+	if (r) {
+		vmm_kvm_listener_free(l);
+		return r;
+	}
+	*out = l;
 	return 0;
 }
 
@@ -174,19 +207,12 @@ static int machine_init(struct vmm_machine *mc, const struct vmm_machine_opts *o
 	mc->mem = vmm_memory_new();
 	if (!mc->mem)
 		return vmm_err_set(err, -ENOMEM, "cannot create the memory model");
-	vmm_memory_set_device_factory(mc->mem, vmm_devices_create, mc);
 	r = machine_accel(mc, o->accel, err);
 	if (r)
 		return r;
-	mc->kvm_listener = vmm_kvm_listener_new(mc->accel);
-	if (!mc->kvm_listener)
-		return vmm_err_set(err, -ENOMEM, "cannot create the KVM listener");
-	r = vmm_memory_listener_register(mc->mem, mc->kvm_listener, err);
-	if (r) {
-		vmm_kvm_listener_free(mc->kvm_listener);
-		mc->kvm_listener = NULL;
+	r = vmm_machine_wire(mc->mem, mc->accel, mc, &mc->kvm_listener, err);
+	if (r)
 		return r;
-	}
 	r = machine_topology(mc, o, err);
 	if (!r)
 		r = machine_vcpus(mc, o->vcpus ? o->vcpus : 1, err);
@@ -205,7 +231,7 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
 		       struct vmm_err *err)
 {
 	struct vmm_machine_opts def;
-	struct vmm_machine_priv *p;
+	struct machine_private *p;
 	struct vmm_machine *mc;
 	int r;
 
@@ -224,9 +250,7 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
 	mc->ram_size = o->ram_size;
 	pthread_mutex_init(&mc->lock, NULL);
 	pthread_mutex_init(&p->console.lock, NULL);
-	pthread_mutex_init(&p->probe.user, NULL);
-	pthread_mutex_init(&p->probe.lock, NULL);
-	pthread_cond_init(&p->probe.cond, NULL);
+	probe_box_init(&p->probe);
 	r = machine_init(mc, o, err);
 	if (!r && o->run && vmm_machine_can_run(mc))
 		r = vmm_machine_start(mc, err);
@@ -244,13 +268,13 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
  */
 void vmm_machine_destroy(struct vmm_machine *mc)
 {
-	struct vmm_machine_priv *p;
+	struct machine_private *p;
 
 	if (!mc)
 		return;
 	p = machine_priv(mc);
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		vmm_vcpu_free(mc->vcpus[i]);
+		vcpu_free(mc->vcpus[i]);
 	free(mc->vcpus);
 	if (mc->kvm_listener) {
 		vmm_memory_listener_unregister(mc->mem, mc->kvm_listener);
@@ -258,9 +282,7 @@ void vmm_machine_destroy(struct vmm_machine *mc)
 	}
 	vmm_accel_free(mc->accel);
 	vmm_memory_free(mc->mem);
-	pthread_cond_destroy(&p->probe.cond);
-	pthread_mutex_destroy(&p->probe.lock);
-	pthread_mutex_destroy(&p->probe.user);
+	probe_box_fini(&p->probe);
 	pthread_mutex_destroy(&p->console.lock);
 	pthread_mutex_destroy(&mc->lock);
 	free(p);
@@ -287,7 +309,7 @@ int vmm_machine_start(struct vmm_machine *mc, struct vmm_err *err)
 		return vmm_err_set(err, -ENODEV, "the machine cannot run: %s",
 				   mc->nr_vcpus ? "no firmware (not the pc map)" : "no KVM");
 	for (unsigned i = 0; i < mc->nr_vcpus; i++) {
-		r = vmm_vcpu_start(mc->vcpus[i], err);
+		r = vcpu_start(mc->vcpus[i], err);
 		if (r)
 			return r;
 	}
@@ -300,7 +322,7 @@ int vmm_machine_pause(struct vmm_machine *mc)
 	int r = 0, e;
 
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		if ((e = vmm_vcpu_pause(mc->vcpus[i], 1000)) && !r)
+		if ((e = vcpu_pause(mc->vcpus[i], 1000)) && !r)
 			r = e;
 	return r;
 }
@@ -308,7 +330,7 @@ int vmm_machine_pause(struct vmm_machine *mc)
 int vmm_machine_resume(struct vmm_machine *mc)
 {
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		vmm_vcpu_resume(mc->vcpus[i]);
+		vcpu_resume(mc->vcpus[i]);
 	return 0;
 }
 
@@ -322,15 +344,11 @@ int vmm_machine_resume(struct vmm_machine *mc)
  */
 int vmm_machine_reset(struct vmm_machine *mc)
 {
-	struct vmm_probe_box *b = &machine_priv(mc)->probe;
 	int r = 0, e;
 
-	pthread_mutex_lock(&b->lock);
-	b->ready = false;
-	b->state = PROBE_IDLE;
-	pthread_mutex_unlock(&b->lock);
+	probe_box_reset(&machine_priv(mc)->probe);
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
-		if ((e = vmm_vcpu_reset(mc->vcpus[i])) && !r)
+		if ((e = vcpu_reset(mc->vcpus[i])) && !r)
 			r = e;
 	return r;
 }
@@ -339,8 +357,55 @@ int vmm_machine_vcpu_info(struct vmm_machine *mc, unsigned idx, struct vmm_vcpu_
 {
 	if (idx >= mc->nr_vcpus)
 		return -ENOENT;
-	vmm_vcpu_info(mc->vcpus[idx], out);
+	vcpu_info(mc->vcpus[idx], out);
 	return 0;
+}
+
+static void wake_vcpu(void *v)
+{
+	vcpu_wake(v);
+}
+
+/**
+ * vmm_machine_probe() - have the guest perform one access and report it
+ * @mc: a running machine with the firmware
+ * @p: the request (op, size, gpa, val); val, mmio, mmio_gpa and mmio_write
+ *     are filled in
+ * @timeout_ms: how long to wait for the firmware
+ *
+ * Requests are serialised; the boot vCPU serves them. Do not hold mc->lock:
+ * the vCPU needs it to dispatch the exits the request causes.
+ * Return: 0, -EINVAL (bad op or size), -ENODEV (cannot run), -ETIMEDOUT.
+ */
+int vmm_machine_probe(struct vmm_machine *mc, struct vmm_probe *p, int timeout_ms)
+{
+	if (p->op != VMM_PROBE_OP_READ && p->op != VMM_PROBE_OP_WRITE)
+		return -EINVAL;
+	if (p->size != 1 && p->size != 2 && p->size != 4 && p->size != 8)
+		return -EINVAL;
+	if (!vmm_machine_can_run(mc) || !machine_priv(mc)->started)
+		return -ENODEV;
+	return probe_box_request(&machine_priv(mc)->probe, p, timeout_ms, wake_vcpu,
+				 mc->vcpus[0]);
+}
+
+int vmm_machine_probe_read(struct vmm_machine *mc, uint64_t gpa, unsigned size,
+			   uint64_t *val, int timeout_ms)
+{
+	struct vmm_probe p = { .op = VMM_PROBE_OP_READ, .size = size, .gpa = gpa };
+	int r = vmm_machine_probe(mc, &p, timeout_ms);
+
+	if (!r)
+		*val = p.val;
+	return r;
+}
+
+int vmm_machine_probe_write(struct vmm_machine *mc, uint64_t gpa, unsigned size,
+			    uint64_t val, int timeout_ms)
+{
+	struct vmm_probe p = { .op = VMM_PROBE_OP_WRITE, .size = size, .gpa = gpa, .val = val };
+
+	return vmm_machine_probe(mc, &p, timeout_ms);
 }
 
 const char *vmm_vcpu_state_name(enum vmm_vcpu_state s)
@@ -383,6 +448,24 @@ int vmm_machine_ctl(struct vmm_machine *mc, const char *cmd, struct vmm_err *err
 		return vmm_err_set(err, -EINVAL, "unknown machine command '%s' "
 				   "(start, pause, resume, reset)", word);
 	return r ? vmm_err_set(err, r, "%s: %s", word, strerror(-r)) : 0;
+}
+
+/**
+ * vmm_machine_mark_dirty() - record a host-side write into guest RAM
+ * @mc: the machine
+ * @host: where the host wrote (a pointer into a RAM block)
+ * @len: how many bytes
+ *
+ * KVM logs only guest writes; as QEMU marks its own, this marks the pages
+ * dirty in every logging memslot that maps them (twice for a page an alias
+ * maps twice). Takes the topology lock: call it after the copy, without it
+ * held, so a dirty-log read in between cannot lose the write.
+ */
+void vmm_machine_mark_dirty(struct vmm_machine *mc, const void *host, uint64_t len)
+{
+	pthread_mutex_lock(&mc->lock);
+	vmm_accel_mark_dirty_host(mc->accel, host, len);
+	pthread_mutex_unlock(&mc->lock);
 }
 
 /**

@@ -2,8 +2,8 @@
 /*
  * Private state shared by the machine's files: machine.c (creation, control,
  * probe requests), vcpu.c (the vCPU threads), devices.c (io device kinds)
- * and pc.c. The console ring and the probe mailbox live here because the
- * devices fill them from vCPU threads while the host reads them.
+ * and pc.c. The console ring and the probe mailbox (probe_priv.h) live here
+ * because the devices fill them from vCPU threads while the host reads them.
  */
 #ifndef VMM_MACHINE_PRIV_H
 #define VMM_MACHINE_PRIV_H
@@ -11,57 +11,47 @@
 #include <pthread.h>
 #include <vmm/machine.h>
 
-#define VMM_CONSOLE_SIZE	65536u
+#include "probe_priv.h"
 
-struct vmm_console {
+#define CONSOLE_SIZE	65536u
+
+struct machine_console {
 	pthread_mutex_t lock;
-	char ring[VMM_CONSOLE_SIZE];
-	uint64_t total;		/* bytes ever written; ring holds the last VMM_CONSOLE_SIZE */
+	char ring[CONSOLE_SIZE];
+	uint64_t total;		/* bytes ever written; ring holds the last CONSOLE_SIZE */
 };
 
-enum probe_state { PROBE_IDLE, PROBE_POSTED, PROBE_TAKEN, PROBE_DONE };
-
-/* The probe mailbox: one request at a time (serialised by @user). */
-struct vmm_probe_box {
-	pthread_mutex_t user;	/* held by the host for a whole request */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum probe_state state;
-	struct vmm_probe req;
-	uint64_t result;
-	uint32_t status;
-	bool ready;		/* the firmware reported VMM_PROBE_MAGIC */
-};
-
-struct vmm_machine_priv {
-	struct vmm_console console;
-	struct vmm_probe_box probe;
+struct machine_private {
+	struct machine_console console;
+	struct probe_box probe;
 	bool firmware;		/* pc map with the firmware loaded */
 	bool started;
 };
 
-static inline struct vmm_machine_priv *machine_priv(const struct vmm_machine *mc)
+static inline struct machine_private *machine_priv(const struct vmm_machine *mc)
 {
 	return mc->priv;
 }
 
-void vmm_console_put(struct vmm_console *c, const char *p, size_t n);
+void console_put(struct machine_console *c, const char *p, size_t n);
 
-/* Called by a vCPU thread on every MMIO exit (records it for an in-flight probe). */
-void vmm_probe_note_mmio(struct vmm_machine *mc, uint64_t gpa, bool write);
-
-/* vCPU threads (vcpu.c). */
-int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
-		 struct vmm_err *err);
-void vmm_vcpu_free(struct vmm_vcpu *v);
-int vmm_vcpu_start(struct vmm_vcpu *v, struct vmm_err *err);
+/*
+ * vCPU threads (vcpu.c). They know the machine only through its public
+ * fields: @on_mmio(@opaque, gpa, write) runs in the vCPU thread on every MMIO exit,
+ * before the access is dispatched (the machine records it for a probe).
+ */
+int vcpu_new(struct vmm_machine *mc, unsigned index,
+	     void (*on_mmio)(void *opaque, uint64_t gpa, bool write), void *opaque,
+	     struct vmm_vcpu **out, struct vmm_err *err);
+void vcpu_free(struct vmm_vcpu *v);
+int vcpu_start(struct vmm_vcpu *v, struct vmm_err *err);
 /* Ask the thread to pause and wait (up to @timeout_ms) until it has. */
-int vmm_vcpu_pause(struct vmm_vcpu *v, int timeout_ms);
-void vmm_vcpu_resume(struct vmm_vcpu *v);
+int vcpu_pause(struct vmm_vcpu *v, int timeout_ms);
+void vcpu_resume(struct vmm_vcpu *v);
 /* Architectural reset state (CS:IP = f000:fff0); pauses around it when running. */
-int vmm_vcpu_reset(struct vmm_vcpu *v);
+int vcpu_reset(struct vmm_vcpu *v);
 /* Wake a halted vCPU (a probe was posted). */
-void vmm_vcpu_wake(struct vmm_vcpu *v);
-void vmm_vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out);
+void vcpu_wake(struct vmm_vcpu *v);
+void vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out);
 
 #endif

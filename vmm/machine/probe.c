@@ -1,20 +1,45 @@
 // SPDX-License-Identifier: MIT
 /*
- * The host side of the probe protocol (machine.h, VMM_PROBE_*): post one
- * request in the mailbox, wake the boot vCPU, wait for the firmware to
- * perform the load or store and answer. MMIO exits the vCPU thread sees while
- * a request is being served are recorded, so a caller learns whether KVM
- * resolved the access itself (RAM/ROM memslot) or handed it to us.
+ * The probe mailbox behind the probe protocol (machine.h, VMM_PROBE_*): the
+ * host posts one request, kicks the boot vCPU and waits for the firmware to
+ * perform the load or store and answer through the device registers. MMIO
+ * exits a vCPU reports while a request is being served are recorded, so a
+ * caller learns whether KVM resolved the access itself (RAM/ROM memslot) or
+ * handed it to us. The box is a leaf: vmm_machine_probe() (machine.c) and
+ * the "probe" device (devices.c) call in, nothing here calls out.
  */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
-#include "machine_priv.h"
+#include "probe_priv.h"
 
-void vmm_probe_note_mmio(struct vmm_machine *mc, uint64_t gpa, bool write)
+void probe_box_init(struct probe_box *b)
 {
-	struct vmm_probe_box *b = &machine_priv(mc)->probe;
+	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->user, NULL);
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+}
+
+void probe_box_fini(struct probe_box *b)
+{
+	pthread_cond_destroy(&b->cond);
+	pthread_mutex_destroy(&b->lock);
+	pthread_mutex_destroy(&b->user);
+}
+
+void probe_box_reset(struct probe_box *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->ready = false;
+	b->state = PROBE_IDLE;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void probe_box_note_mmio(void *box, uint64_t gpa, bool write)
+{
+	struct probe_box *b = box;
 
 	pthread_mutex_lock(&b->lock);
 	if (b->state == PROBE_TAKEN && !b->req.mmio) {
@@ -37,7 +62,7 @@ static void deadline(struct timespec *ts, int timeout_ms)
 }
 
 /* Called with b->lock; waits until @cond holds or the deadline passes. */
-static int box_wait(struct vmm_probe_box *b, const struct timespec *ts, bool done)
+static int box_wait(struct probe_box *b, const struct timespec *ts, bool done)
 {
 	while (done ? b->state != PROBE_DONE : !b->ready)
 		if (pthread_cond_timedwait(&b->cond, &b->lock, ts) == ETIMEDOUT)
@@ -46,9 +71,9 @@ static int box_wait(struct vmm_probe_box *b, const struct timespec *ts, bool don
 	return 0;
 }
 
-static int probe_locked(struct vmm_machine *mc, struct vmm_probe *p, int timeout_ms)
+static int request_locked(struct probe_box *b, struct vmm_probe *p, int timeout_ms,
+			  void (*kick)(void *), void *kick_arg)
 {
-	struct vmm_probe_box *b = &machine_priv(mc)->probe;
 	struct timespec ts;
 	int r;
 
@@ -65,7 +90,7 @@ static int probe_locked(struct vmm_machine *mc, struct vmm_probe *p, int timeout
 	b->status = 0;
 	b->state = PROBE_POSTED;
 	pthread_mutex_unlock(&b->lock);
-	vmm_vcpu_wake(mc->vcpus[0]);
+	kick(kick_arg);
 	pthread_mutex_lock(&b->lock);
 	r = box_wait(b, &ts, true);
 	if (!r) {
@@ -82,49 +107,70 @@ unlock:
 	return r;
 }
 
-/**
- * vmm_machine_probe() - have the guest perform one access and report it
- * @mc: a running machine with the firmware
- * @p: the request (op, size, gpa, val); val, mmio, mmio_gpa and mmio_write
- *     are filled in
- * @timeout_ms: how long to wait for the firmware
- *
- * Requests are serialised. Do not hold mc->lock: the vCPU needs it to
- * dispatch the exits the request causes.
- * Return: 0, -EINVAL (bad op or size), -ENODEV (cannot run), -ETIMEDOUT.
- */
-int vmm_machine_probe(struct vmm_machine *mc, struct vmm_probe *p, int timeout_ms)
+int probe_box_request(struct probe_box *b, struct vmm_probe *p, int timeout_ms,
+		      void (*kick)(void *), void *kick_arg)
 {
-	struct vmm_probe_box *b = &machine_priv(mc)->probe;
 	int r;
 
-	if (p->op != VMM_PROBE_OP_READ && p->op != VMM_PROBE_OP_WRITE)
-		return -EINVAL;
-	if (p->size != 1 && p->size != 2 && p->size != 4 && p->size != 8)
-		return -EINVAL;
-	if (!vmm_machine_can_run(mc) || !machine_priv(mc)->started)
-		return -ENODEV;
 	pthread_mutex_lock(&b->user);
-	r = probe_locked(mc, p, timeout_ms);
+	r = request_locked(b, p, timeout_ms, kick, kick_arg);
 	pthread_mutex_unlock(&b->user);
 	return r;
 }
 
-int vmm_machine_probe_read(struct vmm_machine *mc, uint64_t gpa, unsigned size,
-			   uint64_t *val, int timeout_ms)
+static uint32_t reg_get(struct probe_box *b, uint64_t off)
 {
-	struct vmm_probe p = { .op = VMM_PROBE_OP_READ, .size = size, .gpa = gpa };
-	int r = vmm_machine_probe(mc, &p, timeout_ms);
-
-	if (!r)
-		*val = p.val;
-	return r;
+	switch (off) {
+	case VMM_PROBE_CMD:
+		if (b->state == PROBE_POSTED)
+			b->state = PROBE_TAKEN;
+		return b->state == PROBE_TAKEN ? b->req.op : 0;
+	case VMM_PROBE_SIZE:	return b->req.size;
+	case VMM_PROBE_GPA_LO:	return (uint32_t)b->req.gpa;
+	case VMM_PROBE_GPA_HI:	return (uint32_t)(b->req.gpa >> 32);
+	case VMM_PROBE_VAL_LO:	return (uint32_t)b->req.val;
+	case VMM_PROBE_VAL_HI:	return (uint32_t)(b->req.val >> 32);
+	case VMM_PROBE_READY:	return b->ready ? VMM_PROBE_MAGIC : 0;
+	default:		return 0;
+	}
 }
 
-int vmm_machine_probe_write(struct vmm_machine *mc, uint64_t gpa, unsigned size,
-			    uint64_t val, int timeout_ms)
+uint32_t probe_box_reg_read(struct probe_box *b, uint64_t off)
 {
-	struct vmm_probe p = { .op = VMM_PROBE_OP_WRITE, .size = size, .gpa = gpa, .val = val };
+	uint32_t v;
 
-	return vmm_machine_probe(mc, &p, timeout_ms);
+	pthread_mutex_lock(&b->lock);
+	v = reg_get(b, off);
+	pthread_mutex_unlock(&b->lock);
+	return v;
+}
+
+static void reg_set(struct probe_box *b, uint64_t off, uint32_t v)
+{
+	switch (off) {
+	case VMM_PROBE_RES_LO:
+		b->result = (b->result & ~0xffffffffull) | v;
+		break;
+	case VMM_PROBE_RES_HI:
+		b->result = (b->result & 0xffffffffull) | (uint64_t)v << 32;
+		break;
+	case VMM_PROBE_DONE:
+		if (b->state != PROBE_TAKEN)
+			break;
+		b->status = v;
+		b->state = PROBE_DONE;
+		pthread_cond_broadcast(&b->cond);
+		break;
+	case VMM_PROBE_READY:
+		b->ready = v == VMM_PROBE_MAGIC;
+		pthread_cond_broadcast(&b->cond);
+		break;
+	}
+}
+
+void probe_box_reg_write(struct probe_box *b, uint64_t off, uint32_t v)
+{
+	pthread_mutex_lock(&b->lock);
+	reg_set(b, off, v);
+	pthread_mutex_unlock(&b->lock);
 }

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +36,8 @@
 
 struct vmm_vcpu {
 	struct vmm_machine *mc;
+	void (*on_mmio)(void *opaque, uint64_t gpa, bool write);
+	void *opaque;
 	unsigned index;
 	int fd;
 	struct kvm_run *run;
@@ -107,7 +108,7 @@ static int vcpu_set_cpuid(struct vmm_vcpu *v, struct vmm_err *err)
 		if (!c)
 			return vmm_err_set(err, -ENOMEM, "vcpu%u: out of memory", v->index);
 		c->nent = n;
-		r = ioctl(kfd, KVM_GET_SUPPORTED_CPUID, c) ? -errno : 0;
+		r = vmm_kvm_ioctl(kfd, KVM_GET_SUPPORTED_CPUID, c);
 		if (r != -E2BIG)
 			break;
 	}
@@ -121,7 +122,7 @@ static int vcpu_set_cpuid(struct vmm_vcpu *v, struct vmm_err *err)
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->index;
 	}
-	r = ioctl(v->fd, KVM_SET_CPUID2, c) ? -errno : 0;
+	r = vmm_kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
 out:
 	free(c);
 	return r ? vmm_err_set(err, r, "vcpu%u: CPUID setup failed: %s", v->index,
@@ -135,9 +136,10 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
 	struct kvm_regs regs;
 	struct kvm_segment data = { .base = 0, .limit = 0xffff, .type = 3, .present = 1,
 				    .s = 1 };
+	int r = vmm_kvm_ioctl(v->fd, KVM_GET_SREGS, &sr);
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sr))
-		return -errno;
+	if (r)
+		return r;
 	sr.cs = data;
 	sr.cs.selector = 0xf000;
 	sr.cs.base = 0xffff0000;
@@ -148,25 +150,29 @@ static int vcpu_arch_reset(struct vmm_vcpu *v)
 	sr.cr0 = 0x60000010;
 	sr.cr2 = sr.cr3 = sr.cr4 = 0;
 	sr.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sr))
-		return -errno;
+	r = vmm_kvm_ioctl(v->fd, KVM_SET_SREGS, &sr);
+	if (r)
+		return r;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = 0xfff0;
 	regs.rflags = 2;
-	return ioctl(v->fd, KVM_SET_REGS, &regs) ? -errno : 0;
+	return vmm_kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
 }
 
 /**
- * vmm_vcpu_new() - create vCPU @index of @mc (not yet running)
+ * vcpu_new() - create vCPU @index of @mc (not yet running)
  * @mc: a machine with a KVM accelerator
  * @index: vCPU id (also its APIC ID)
+ * @on_mmio: called by the vCPU thread on every MMIO exit (may be NULL)
+ * @opaque: its first argument
  * @out: the vCPU
  * @err: reason on failure
  *
  * Return: 0 or -errno.
  */
-int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
-		 struct vmm_err *err)
+int vcpu_new(struct vmm_machine *mc, unsigned index,
+	     void (*on_mmio)(void *opaque, uint64_t gpa, bool write), void *opaque,
+	     struct vmm_vcpu **out, struct vmm_err *err)
 {
 	int vmfd = vmm_accel_vm_fd(mc->accel), kfd = vmm_accel_kvm_fd(mc->accel), r;
 	struct vmm_vcpu *v;
@@ -178,15 +184,17 @@ int vmm_vcpu_new(struct vmm_machine *mc, unsigned index, struct vmm_vcpu **out,
 	if (!v)
 		return vmm_err_set(err, -ENOMEM, "vcpu: out of memory");
 	v->mc = mc;
+	v->on_mmio = on_mmio;
+	v->opaque = opaque;
 	v->index = index;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
-	v->fd = ioctl(vmfd, KVM_CREATE_VCPU, (unsigned long)index);
+	v->fd = vmm_kvm_ioctl(vmfd, KVM_CREATE_VCPU, (void *)(uintptr_t)index);
 	if (v->fd < 0) {
-		r = vmm_err_set(err, -errno, "vcpu%u: KVM_CREATE_VCPU: %s", index, strerror(errno));
+		r = vmm_err_set(err, v->fd, "vcpu%u: KVM_CREATE_VCPU: %s", index, strerror(-v->fd));
 		goto free_v;
 	}
-	sz = ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	sz = vmm_kvm_ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (sz < (long)sizeof(struct kvm_run)) {
 		r = vmm_err_set(err, -EINVAL, "vcpu%u: bad KVM_GET_VCPU_MMAP_SIZE", index);
 		goto close_fd;
@@ -248,7 +256,8 @@ static void vcpu_mmio(struct vmm_vcpu *v)
 	unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
 
 	STAT_INC(v->mmio_exits);
-	vmm_probe_note_mmio(mc, gpa, run->mmio.is_write);
+	if (v->on_mmio)
+		v->on_mmio(v->opaque, gpa, run->mmio.is_write);
 	pthread_mutex_lock(&mc->lock);
 	if (run->mmio.is_write) {
 		if (mc->memory_as)
@@ -261,7 +270,7 @@ static void vcpu_mmio(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&mc->lock);
 }
 
-/* Halted: sleep one tick, or less when a request or a probe comes. */
+/* Halted: sleep one tick, or less when a request or a wake (a probe) comes. */
 static void vcpu_halt_wait(struct vmm_vcpu *v)
 {
 	struct timespec ts;
@@ -356,13 +365,13 @@ static void *vcpu_thread(void *arg)
 	int r;
 
 	while (vcpu_gate(v)) {
-		r = ioctl(v->fd, KVM_RUN, 0);
-		if (!ioctl(v->fd, KVM_GET_REGS, &regs))
+		r = vmm_kvm_ioctl(v->fd, KVM_RUN, NULL);
+		if (!vmm_kvm_ioctl(v->fd, KVM_GET_REGS, &regs))
 			STAT_SET(v->rip, regs.rip);
 		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (r == -EINTR || r == -EAGAIN)
 				continue;
-			vcpu_fail(v, VMM_VCPU_ERROR, "KVM_RUN: %s", strerror(errno));
+			vcpu_fail(v, VMM_VCPU_ERROR, "KVM_RUN: %s", strerror(-r));
 			continue;
 		}
 		STAT_INC(v->exits);
@@ -376,13 +385,13 @@ static void *vcpu_thread(void *arg)
 }
 
 /**
- * vmm_vcpu_start() - start the thread of @v (it runs the guest at once)
+ * vcpu_start() - start the thread of @v (it runs the guest at once)
  * @v: a vCPU not started yet
  * @err: reason on failure
  *
  * Return: 0 or -errno.
  */
-int vmm_vcpu_start(struct vmm_vcpu *v, struct vmm_err *err)
+int vcpu_start(struct vmm_vcpu *v, struct vmm_err *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int r;
@@ -420,14 +429,14 @@ static int vcpu_wait_parked(struct vmm_vcpu *v, int timeout_ms)
 }
 
 /**
- * vmm_vcpu_pause() - stop running guest code until vmm_vcpu_resume()
+ * vcpu_pause() - stop running guest code until vcpu_resume()
  * @v: the vCPU
  * @timeout_ms: how long to wait for the thread to leave KVM_RUN
  *
  * Return: 0, or -ETIMEDOUT when the thread did not come out in time (it
  * will pause as soon as it does).
  */
-int vmm_vcpu_pause(struct vmm_vcpu *v, int timeout_ms)
+int vcpu_pause(struct vmm_vcpu *v, int timeout_ms)
 {
 	int r;
 
@@ -439,7 +448,7 @@ int vmm_vcpu_pause(struct vmm_vcpu *v, int timeout_ms)
 	return r;
 }
 
-void vmm_vcpu_resume(struct vmm_vcpu *v)
+void vcpu_resume(struct vmm_vcpu *v)
 {
 	pthread_mutex_lock(&v->lock);
 	v->want_pause = false;
@@ -448,14 +457,14 @@ void vmm_vcpu_resume(struct vmm_vcpu *v)
 }
 
 /**
- * vmm_vcpu_reset() - put @v back at the reset vector
+ * vcpu_reset() - put @v back at the reset vector
  * @v: the vCPU
  *
  * The thread is parked around the register change; a vCPU stopped by a
  * shutdown or an error runs again afterwards (unless paused).
  * Return: 0 or -errno.
  */
-int vmm_vcpu_reset(struct vmm_vcpu *v)
+int vcpu_reset(struct vmm_vcpu *v)
 {
 	bool paused;
 	int r;
@@ -478,7 +487,7 @@ int vmm_vcpu_reset(struct vmm_vcpu *v)
 	return r;
 }
 
-void vmm_vcpu_wake(struct vmm_vcpu *v)
+void vcpu_wake(struct vmm_vcpu *v)
 {
 	pthread_mutex_lock(&v->lock);
 	v->want_wake = true;
@@ -486,7 +495,7 @@ void vmm_vcpu_wake(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&v->lock);
 }
 
-void vmm_vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
+void vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
 {
 	pthread_mutex_lock(&v->lock);
 	memset(out, 0, sizeof(*out));
@@ -502,10 +511,10 @@ void vmm_vcpu_info(struct vmm_vcpu *v, struct vmm_vcpu_info *out)
 }
 
 /**
- * vmm_vcpu_free() - stop and join the thread, close the vCPU
+ * vcpu_free() - stop and join the thread, close the vCPU
  * @v: the vCPU (may be NULL)
  */
-void vmm_vcpu_free(struct vmm_vcpu *v)
+void vcpu_free(struct vmm_vcpu *v)
 {
 	if (!v)
 		return;

@@ -105,4 +105,8 @@ int vmm_parse_u64(const char *s, uint64_t *out);
 /* Signed decimal or 0x hex, no octal and no suffix (priorities); -EINVAL or -ERANGE. */
 int vmm_parse_int(const char *s, int *out);
 
+#ifndef container_of
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
 #endif

@@ -72,6 +72,12 @@ int vmm_accel_vm_fd(const struct vmm_accel *a);	/* -1 for the soft table */
 int vmm_accel_kvm_fd(const struct vmm_accel *a);
 /* KVM_GET_VCPU_MMAP_SIZE (size of the kvm_run mapping of a vCPU fd); 0 for the soft table. */
 int vmm_accel_vcpu_mmap_size(const struct vmm_accel *a);
+/*
+ * One ioctl on a KVM fd (/dev/kvm, a VM or a vCPU), the only way the VMM
+ * issues them: the non-negative result, or -errno. @arg is the pointer, or an
+ * integer argument cast to one.
+ */
+int vmm_kvm_ioctl(int fd, unsigned long request, void *arg);
 /* KVM_CHECK_EXTENSION on the VM fd: the value, 0 when absent or for the soft table. */
 int vmm_accel_check_extension(const struct vmm_accel *a, unsigned cap);
 

@@ -123,6 +123,13 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o);
 int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **out,
 		       struct vmm_err *err);
 void vmm_machine_destroy(struct vmm_machine *mc);
+/*
+ * The wiring every model gets (the machine's own and the offline tools'):
+ * @mem's device factory with @dev_ctx, and a KVM listener for @accel
+ * registered on @mem, returned in @out. Return: 0 or -errno.
+ */
+int vmm_machine_wire(struct vmm_memory *mem, struct vmm_accel *accel, void *dev_ctx,
+		     struct vmm_listener **out, struct vmm_err *err);
 
 /*
  * Start, pause, resume, reset the vCPUs. Do not hold mc->lock while calling
@@ -132,6 +139,12 @@ int vmm_machine_start(struct vmm_machine *mc, struct vmm_err *err);
 int vmm_machine_pause(struct vmm_machine *mc);
 int vmm_machine_resume(struct vmm_machine *mc);
 int vmm_machine_reset(struct vmm_machine *mc);
+/*
+ * A host-side write of @len bytes at @host (inside a RAM block): marks the
+ * pages dirty in every logging memslot that maps them. Takes mc->lock; call
+ * it after the write.
+ */
+void vmm_machine_mark_dirty(struct vmm_machine *mc, const void *host, uint64_t len);
 /* True when the machine has the firmware and a vCPU able to run it. */
 bool vmm_machine_can_run(const struct vmm_machine *mc);
 
@@ -194,16 +207,24 @@ int vmm_machine_ctl(struct vmm_machine *mc, const char *cmd, struct vmm_err *err
 int vmm_machine_build_pc(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
 			 struct vmm_err *err);
 
+/**
+ * struct vmm_device_kind - one device kind of `io ... device=KIND`
+ * @name: what KIND names it ("none" also answers to "unassigned" and "")
+ * @description: what the device does, one line, for listings and docs
+ */
+struct vmm_device_kind {
+	const char *name;
+	const char *description;
+};
+
+/* The @i-th device kind (0, 1, ...), or NULL past the last. */
+const struct vmm_device_kind *vmm_device_kind_at(unsigned i);
+
 /*
- * Device kinds of `io ... device=KIND`, for vmm_memory_set_device_factory()
- * with @ctx a struct vmm_machine (or NULL outside a machine: debugcon output
- * is then dropped and probe always reads idle):
- *   none     (also "unassigned", "") reads all-ones, ignores writes (QEMU's unassigned)
- *   zero     reads 0, ignores writes
- *   scratch  remembers writes: reads return what was stored (first 1 MiB; beyond it all-ones)
- *   counter  each read returns the number of reads before it; a write sets the count
- *   debugcon writes append the low byte to the machine console; reads 0xe9
- *   probe    the probe mailbox (see VMM_PROBE_*)
+ * The factory of the kinds vmm_device_kind_at() lists, for
+ * vmm_memory_set_device_factory() with @ctx a struct vmm_machine (or NULL
+ * outside a machine: debugcon output is then dropped and probe always reads
+ * idle).
  */
 int vmm_devices_create(void *ctx, struct vmm_mr *mr, const char *kind, struct vmm_err *err);
 
