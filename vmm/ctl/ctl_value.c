@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl_value_priv.h"
 
@@ -67,15 +68,20 @@ int ctl_find(struct vmm_memory *m, const char *id, struct vmm_mr **out, struct v
 	return vmm_err_set(err, -ENOENT, "unknown region '%s'", id);
 }
 
+/*
+ * The words for on and off. The attribute files took "y"/"n" and any case
+ * before the language did, and a word that worked there keeps working, so
+ * both accept this one list.
+ */
 int vmm_ctl_parse_bool(const char *s, bool *on)
 {
-	static const char *const yes[] = { "on", "1", "true", "yes" };
-	static const char *const no[] = { "off", "0", "false", "no" };
+	static const char *const yes[] = { "on", "1", "true", "yes", "y" };
+	static const char *const no[] = { "off", "0", "false", "no", "n" };
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcmp(s, yes[i]))
+		if (!strcasecmp(s, yes[i]))
 			return *on = true, 0;
-		if (!strcmp(s, no[i]))
+		if (!strcasecmp(s, no[i]))
 			return *on = false, 0;
 	}
 	return -EINVAL;

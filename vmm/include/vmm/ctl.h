@@ -114,7 +114,7 @@ const struct vmm_ctl_key *vmm_ctl_key_find_file(const char *file);
 
 /**
  * vmm_ctl_parse_bool() - read an on/off word
- * @s:  the word: on/off, 1/0, true/false or yes/no
+ * @s:  the word: on/off, 1/0, true/false, yes/no or y/n, in any case
  * @on: the value (out)
  *
  * The one list of these words, for `set` lines and the attribute files alike.
