@@ -38,7 +38,8 @@ static void table(void)
 	}
 	ok(!vmm_ctl_key_find("log_dirty") && !vmm_ctl_key_find_file("log-dirty"),
 	   "the key and the file name are not mixed up");
-	ok(!vmm_ctl_key_find("name") && !vmm_ctl_key_find_file("type"), "read-only attributes are no keys");
+	ok(!vmm_ctl_key_find("name") && !vmm_ctl_key_find_file("type"),
+	   "read-only attributes are no keys");
 }
 
 static void words(struct vmm_memory *m)

@@ -38,36 +38,6 @@ struct place {
 #define OPT_DEVICE	(1u << 2)
 #define OPT_PLACE	(1u << 3)
 
-static int parse_size(struct ctl_state *st, const char *what, const char *s, vmm_u128 *v)
-{
-	return ctl_parse_size(what, s, v, st->err);
-}
-
-static int parse_u64(struct ctl_state *st, const char *what, const char *s, uint64_t *v)
-{
-	return ctl_parse_u64(what, s, v, st->err);
-}
-
-static int parse_int(struct ctl_state *st, const char *what, const char *s, int *v)
-{
-	return ctl_parse_int(what, s, v, st->err);
-}
-
-static int check_id(struct ctl_state *st, const char *id)
-{
-	return ctl_check_id(id, st->err);
-}
-
-static int check_name(struct ctl_state *st, const char *what, const char *s)
-{
-	return ctl_check_name(what, s, st->err);
-}
-
-static int find(struct ctl_state *st, const char *id, struct vmm_mr **out)
-{
-	return ctl_find(st->m, id, out, st->err);
-}
-
 /* The region of the ctl file this call came from. */
 static int implied(struct ctl_state *st, struct vmm_mr **out)
 {
@@ -94,14 +64,14 @@ static int parse_kv(struct ctl_state *st, const char *t, unsigned allow, struct 
 
 #define KEY(k) (kl == sizeof(k) - 1 && !strncmp(t, k, kl))
 	if (eq && (allow & OPT_NAME) && KEY("name")) {
-		if (check_name(st, "name", v))
+		if (ctl_check_name("name", v, st->err))
 			return st->err->code;
 		return set_once(st, &pl->name, "name=", v);
 	}
 	if (eq && (allow & OPT_RAM) && KEY("backend"))
 		return set_once(st, &pl->backend, "backend=", v);
 	if (eq && (allow & OPT_RAM) && KEY("idstr")) {
-		if (check_name(st, "idstr", v))
+		if (ctl_check_name("idstr", v, st->err))
 			return st->err->code;
 		return set_once(st, &pl->idstr, "idstr=", v);
 	}
@@ -111,7 +81,7 @@ static int parse_kv(struct ctl_state *st, const char *t, unsigned allow, struct 
 		if (pl->have_max)
 			return vmm_err_set(st->err, -EINVAL, "max= given twice");
 		pl->have_max = true;
-		return parse_size(st, "max", v, &pl->max);
+		return ctl_parse_size("max", v, &pl->max, st->err);
 	}
 #undef KEY
 	return vmm_err_set(st->err, -EINVAL, "unexpected '%s'", t);
@@ -141,11 +111,11 @@ static int parse_rest(struct ctl_state *st, char **tok, int n, unsigned allow,
 			r = set_once(st, &pl->parent, "in", tok[++i]);
 		} else if (t[0] == 'a') {
 			r = pl->have_at ? vmm_err_set(st->err, -EINVAL, "at given twice") :
-			    parse_u64(st, "address", tok[++i], &pl->addr);
+			    ctl_parse_u64("address", tok[++i], &pl->addr, st->err);
 			pl->have_at = true;
 		} else {
 			r = pl->have_prio ? vmm_err_set(st->err, -EINVAL, "prio given twice") :
-			    parse_int(st, "priority", tok[++i], &pl->prio);
+			    ctl_parse_int("priority", tok[++i], &pl->prio, st->err);
 			pl->have_prio = true;
 		}
 		if (r)
@@ -167,7 +137,7 @@ static int do_map(struct ctl_state *st, struct vmm_mr *mr, const struct place *p
 
 	if (!pl->have_at)
 		return 0;
-	r = find(st, pl->parent, &parent);
+	r = ctl_find(st->m, pl->parent, &parent, st->err);
 	if (r)
 		return r;
 	return vmm_mr_map(mr, parent, pl->addr, pl->prio, st->err);
@@ -200,9 +170,9 @@ static int cmd_create(struct ctl_state *st, char **tok, int n)
 		allow |= OPT_RAM;
 	if (type == VMM_MR_IO)
 		allow |= OPT_DEVICE;
-	r = check_id(st, tok[1]);
+	r = ctl_check_id(tok[1], st->err);
 	if (!r)
-		r = parse_size(st, "size", tok[2], &size);
+		r = ctl_parse_size("size", tok[2], &size, st->err);
 	if (!r)
 		r = parse_rest(st, tok + 3, n - 3, allow, &pl);
 	if (r)
@@ -234,13 +204,13 @@ static int cmd_alias(struct ctl_state *st, char **tok, int n)
 
 	if (n < 5)
 		return usage(st, "alias ID TARGET OFFSET SIZE [name=NAME] [PLACE]");
-	r = check_id(st, tok[1]);
+	r = ctl_check_id(tok[1], st->err);
 	if (!r)
-		r = find(st, tok[2], &target);
+		r = ctl_find(st->m, tok[2], &target, st->err);
 	if (!r)
-		r = parse_u64(st, "offset", tok[3], &off);
+		r = ctl_parse_u64("offset", tok[3], &off, st->err);
 	if (!r)
-		r = parse_size(st, "size", tok[4], &size);
+		r = ctl_parse_size("size", tok[4], &size, st->err);
 	if (!r)
 		r = parse_rest(st, tok + 5, n - 5, OPT_NAME | OPT_PLACE, &pl);
 	if (!r)
@@ -259,7 +229,7 @@ static int subject(struct ctl_state *st, char **tok, int n, int need, struct vmm
 		return implied(st, mr);
 	}
 	*skip = 1;
-	return n == need + 2 ? find(st, tok[1], mr) : -EINVAL;
+	return n == need + 2 ? ctl_find(st->m, tok[1], mr, st->err) : -EINVAL;
 }
 
 static int cmd_map(struct ctl_state *st, char **tok, int n)
@@ -270,7 +240,7 @@ static int cmd_map(struct ctl_state *st, char **tok, int n)
 
 	if (n < 2)
 		return usage(st, "map ID [in PARENT] at ADDR [prio P]");
-	r = find(st, tok[1], &mr);
+	r = ctl_find(st->m, tok[1], &mr, st->err);
 	if (!r)
 		r = parse_rest(st, tok + 2, n - 2, OPT_PLACE, &pl);
 	if (!r && !pl.have_at)
@@ -323,13 +293,13 @@ static int cmd_address_space(struct ctl_state *st, char **tok, int n)
 	if (n == 2 && st->ctx->region)
 		r = implied(st, &root);
 	else if (n == 3)
-		r = find(st, tok[2], &root);
+		r = ctl_find(st->m, tok[2], &root, st->err);
 	else
 		return usage(st, "address-space NAME ROOT");
 	if (!r && !tok[1][0])
 		r = vmm_err_set(st->err, -EINVAL, "empty address-space name");
 	if (!r)
-		r = check_name(st, "address-space name", tok[1]);
+		r = ctl_check_name("address-space name", tok[1], st->err);
 	return r ? r : vmm_as_new(st->m, tok[1], root, &as, st->err);
 }
 
