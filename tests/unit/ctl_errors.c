@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Every way a control command is refused, with the errno SPEC section 5 asks
- * for (EINVAL syntax or range, ENOENT unknown ID, EEXIST duplicate, EBUSY in
+ * Every way a control command is refused, with the errno of README's "Errors"
+ * table (EINVAL syntax or range, ENOENT unknown ID, EEXIST duplicate, EBUSY in
  * use, ELOOP cycle, ERANGE overflow), a reason that names the line, and the
  * model, its `info mtree -D` text and its flat views exactly as before — also
  * when earlier lines of the same write had already been applied.

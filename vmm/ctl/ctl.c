@@ -1,126 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control language's line driver (SPEC section 4): it splits text into
- * lines, refuses control characters and overlong lines, tokenizes each line
- * and runs the commands inside one transaction, so a call applies all of its
- * lines or none. begin/commit/abort lines reshape that transaction: a
- * begin...commit (or abort) pair inside one call simply nests; a begin the
- * call leaves open becomes the transaction that outlives it (the ctl file's
- * batching across writes); a commit or abort that closes a transaction opened
- * by an earlier call, or a lasting begin preceded by other commands, settles
- * the lines before it, so a later error in the same call undoes only the
- * lines after it.
+ * The control language's line runner (README, "The control language"; the
+ * top of vmm/ctl): it splits text into lines, refuses control characters and
+ * overlong lines, tokenizes each line and hands it to the command table
+ * (ctl_commands.c), inside the call's transactions (ctl_txn.c), so a call
+ * applies all of its lines or none. Before the first line it finds the begin
+ * that the text leaves open, the one that must outlive the call; after a
+ * failed line it undoes what the call still has open, and names the line.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_priv.h"
-
-/* ---- transactions ---- */
-
-static void base_open(struct ctl_state *st)
-{
-	vmm_memory_begin(st->m);
-	st->base_open = true;
-	st->base_user = false;
-	st->dirty = false;
-}
-
-static int base_commit(struct ctl_state *st)
-{
-	st->base_open = false;
-	st->base_user = false;
-	return vmm_memory_commit(st->m, st->err);
-}
-
-int vmm_ctl_txn_begin(struct ctl_state *st)
-{
-	int r;
-
-	/* a begin that this call also closes simply nests */
-	if (st->line != st->open_begin || st->nested || st->base_user) {
-		vmm_memory_begin(st->m);
-		st->nested++;
-		return 0;
-	}
-	/*
-	 * The begin that outlives the call becomes the call's own level; the
-	 * lines before it are not part of the user's batch and settle first.
-	 */
-	if (st->dirty) {
-		r = base_commit(st);
-		if (r)
-			return r;
-		base_open(st);
-	}
-	st->base_user = true;
-	return 0;
-}
-
-int vmm_ctl_txn_commit(struct ctl_state *st)
-{
-	int r;
-
-	if (st->nested) {
-		st->nested--;
-		return vmm_memory_commit(st->m, st->err);
-	}
-	if (st->base_user) {
-		r = base_commit(st);
-	} else if (st->outer) {
-		/* closes an earlier call's begin: settle our lines into it first */
-		r = base_commit(st);
-		if (r)
-			return r;
-		st->outer--;
-		r = vmm_memory_commit(st->m, st->err);
-	} else {
-		return vmm_err_set(st->err, -EINVAL, "commit without begin");
-	}
-	if (r)
-		return r;
-	base_open(st);
-	return 0;
-}
-
-int vmm_ctl_txn_abort(struct ctl_state *st)
-{
-	int r;
-
-	if (st->nested) {
-		st->nested--;
-		vmm_memory_abort(st->m);
-		return 0;
-	}
-	if (!st->base_user && !st->outer)
-		return vmm_err_set(st->err, -EINVAL, "abort without begin");
-	if (!st->base_user) {
-		r = base_commit(st);
-		if (r)
-			return r;
-		st->outer--;
-	}
-	st->base_open = false;
-	vmm_memory_abort(st->m);
-	base_open(st);
-	return 0;
-}
-
-/* Undo whatever this call still has open after a failed line. */
-static void unwind(struct ctl_state *st)
-{
-	while (st->nested) {
-		vmm_memory_abort(st->m);
-		st->nested--;
-	}
-	if (st->base_open)
-		vmm_memory_abort(st->m);
-	st->base_open = false;
-}
-
-/* ---- lines ---- */
+#include "ctl_commands_priv.h"
 
 static int check_line(const char *line, size_t len, struct vmm_err *err)
 {
@@ -153,7 +46,7 @@ static int run_line(struct ctl_state *st, const char *line, size_t len)
 		return vmm_err_set(st->err, n, "more than %d words", VMM_CTL_MAX_TOKENS);
 	if (n == 0)
 		return 0;
-	return vmm_ctl_run(st, tok, n);
+	return ctl_run(st, tok, n);
 }
 
 /* One line's verb, for the pre-scan; false for blank lines and syntax errors. */
@@ -188,9 +81,11 @@ static unsigned find_open_begin(const char *text, size_t len)
 
 		line++;
 		if (line_verb(text + pos, n, verb, sizeof(verb))) {
-			if (!strcmp(verb, "begin") && depth++ == 0)
+			int d = ctl_verb_depth(verb);
+
+			if (d > 0 && depth++ == 0)
 				bottom = line;
-			else if ((!strcmp(verb, "commit") || !strcmp(verb, "abort")) && depth)
+			else if (d < 0 && depth)
 				depth--;
 		}
 		pos += n + (eol ? 1 : 0);
@@ -226,9 +121,7 @@ int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct v
 	st.err = err;
 	vmm_err_clear(err);
 	ctx->line = 0;
-	st.outer = vmm_memory_depth(ctx->mem);
-	st.open_begin = find_open_begin(text, len);
-	base_open(&st);
+	ctl_txn_start(&st.txn, ctx->mem, find_open_begin(text, len));
 	while (pos < len) {
 		const char *eol = memchr(text + pos, '\n', len - pos);
 		size_t n = eol ? (size_t)(eol - (text + pos)) : len - pos;
@@ -237,14 +130,12 @@ int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct v
 		vmm_err_clear(err);
 		r = run_line(&st, text + pos, n);
 		if (r) {
-			unwind(&st);
+			ctl_txn_unwind(&st.txn);
 			return fail_line(ctx, err, line, r);
 		}
 		pos += n + (eol ? 1 : 0);
 	}
-	if (st.base_user || !st.base_open)
-		return 0;
-	r = base_commit(&st);
+	r = ctl_txn_finish(&st.txn, err);
 	if (r)
 		return fail_line(ctx, err, line, r);
 	return 0;

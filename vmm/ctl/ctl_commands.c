@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * The commands of the control language (SPEC section 4), one handler each,
- * found through one table: they check the words of a tokenized line (IDs,
- * numbers, options and the PLACE clause) and turn them into calls of the
- * memory model's API, which enforces the topology rules and says why it
+ * The commands of the control language (README, "The control language"), one
+ * handler each, found through one table: they check the words of a tokenized
+ * line (IDs, numbers, options and the PLACE clause) and turn them into calls
+ * of the memory model's API, which enforces the topology rules and says why it
  * refuses. A region's own ctl file supplies the implied region for PLACE,
- * set, delete and unmap.
+ * set, delete and unmap. The values are read by ctl_value.c, which also owns
+ * the keys of `set`; begin/commit/abort go to the call's transactions
+ * (ctl_txn.c). The line runner (ctl.c) sits above and calls in; nothing here
+ * calls back up.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "ctl_priv.h"
+#include "ctl_commands_priv.h"
+#include "ctl_value_priv.h"
 
 /**
  * struct place - the PLACE clause and the KEY=VALUE options of a line
@@ -33,77 +37,6 @@ struct place {
 #define OPT_RAM		(1u << 1)	/* backend=, max=, idstr= */
 #define OPT_DEVICE	(1u << 2)
 #define OPT_PLACE	(1u << 3)
-
-static int bad_number(struct ctl_state *st, int r, const char *what, const char *s)
-{
-	if (r == -ERANGE)
-		return vmm_err_set(st->err, r, "%s '%s' is out of range", what, s);
-	return vmm_err_set(st->err, -EINVAL, "%s '%s' is not a number", what, s);
-}
-
-static int parse_size(struct ctl_state *st, const char *what, const char *s, vmm_u128 *v)
-{
-	int r = vmm_parse_size(s, v);
-
-	return r ? bad_number(st, r, what, s) : 0;
-}
-
-static int parse_u64(struct ctl_state *st, const char *what, const char *s, uint64_t *v)
-{
-	int r = vmm_parse_u64(s, v);
-
-	return r ? bad_number(st, r, what, s) : 0;
-}
-
-static int parse_int(struct ctl_state *st, const char *what, const char *s, int *v)
-{
-	int r = vmm_parse_int(s, v);
-
-	return r ? bad_number(st, r, what, s) : 0;
-}
-
-static int parse_bool(struct ctl_state *st, const char *key, const char *s, bool *v)
-{
-	static const char *const on[] = { "on", "1", "true", "yes" };
-	static const char *const off[] = { "off", "0", "false", "no" };
-
-	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
-		if (!strcmp(s, on[i]))
-			return *v = true, 0;
-		if (!strcmp(s, off[i]))
-			return *v = false, 0;
-	}
-	return vmm_err_set(st->err, -EINVAL, "%s takes on or off, not '%s'", key, s);
-}
-
-static int check_id(struct ctl_state *st, const char *id)
-{
-	if (strlen(id) >= VMM_ID_MAX)
-		return vmm_err_set(st->err, -EINVAL, "ID longer than %d bytes", VMM_ID_MAX - 1);
-	if (!vmm_ctl_valid_id(id))
-		return vmm_err_set(st->err, -EINVAL,
-				   "bad ID '%s' (letters, digits and ._-:@ only)", id);
-	return 0;
-}
-
-static int check_name(struct ctl_state *st, const char *what, const char *s)
-{
-	if (strlen(s) >= VMM_NAME_MAX)
-		return vmm_err_set(st->err, -EINVAL, "%s longer than %d bytes", what,
-				   VMM_NAME_MAX - 1);
-	return 0;
-}
-
-/* An existing region by ID: ENOENT otherwise. */
-static int find(struct ctl_state *st, const char *id, struct vmm_mr **out)
-{
-	*out = vmm_mr_find(st->m, id);
-	if (*out)
-		return 0;
-	if (!vmm_ctl_valid_id(id))
-		return check_id(st, id);
-	return vmm_err_set(st->err, -ENOENT, "unknown region '%s'", id);
-}
 
 /* The region of the ctl file this call came from. */
 static int implied(struct ctl_state *st, struct vmm_mr **out)
@@ -131,14 +64,14 @@ static int parse_kv(struct ctl_state *st, const char *t, unsigned allow, struct 
 
 #define KEY(k) (kl == sizeof(k) - 1 && !strncmp(t, k, kl))
 	if (eq && (allow & OPT_NAME) && KEY("name")) {
-		if (check_name(st, "name", v))
+		if (ctl_check_name("name", v, st->err))
 			return st->err->code;
 		return set_once(st, &pl->name, "name=", v);
 	}
 	if (eq && (allow & OPT_RAM) && KEY("backend"))
 		return set_once(st, &pl->backend, "backend=", v);
 	if (eq && (allow & OPT_RAM) && KEY("idstr")) {
-		if (check_name(st, "idstr", v))
+		if (ctl_check_name("idstr", v, st->err))
 			return st->err->code;
 		return set_once(st, &pl->idstr, "idstr=", v);
 	}
@@ -148,7 +81,7 @@ static int parse_kv(struct ctl_state *st, const char *t, unsigned allow, struct 
 		if (pl->have_max)
 			return vmm_err_set(st->err, -EINVAL, "max= given twice");
 		pl->have_max = true;
-		return parse_size(st, "max", v, &pl->max);
+		return ctl_parse_size("max", v, &pl->max, st->err);
 	}
 #undef KEY
 	return vmm_err_set(st->err, -EINVAL, "unexpected '%s'", t);
@@ -178,11 +111,11 @@ static int parse_rest(struct ctl_state *st, char **tok, int n, unsigned allow,
 			r = set_once(st, &pl->parent, "in", tok[++i]);
 		} else if (t[0] == 'a') {
 			r = pl->have_at ? vmm_err_set(st->err, -EINVAL, "at given twice") :
-			    parse_u64(st, "address", tok[++i], &pl->addr);
+			    ctl_parse_u64("address", tok[++i], &pl->addr, st->err);
 			pl->have_at = true;
 		} else {
 			r = pl->have_prio ? vmm_err_set(st->err, -EINVAL, "prio given twice") :
-			    parse_int(st, "priority", tok[++i], &pl->prio);
+			    ctl_parse_int("priority", tok[++i], &pl->prio, st->err);
 			pl->have_prio = true;
 		}
 		if (r)
@@ -204,7 +137,7 @@ static int do_map(struct ctl_state *st, struct vmm_mr *mr, const struct place *p
 
 	if (!pl->have_at)
 		return 0;
-	r = find(st, pl->parent, &parent);
+	r = ctl_find(st->m, pl->parent, &parent, st->err);
 	if (r)
 		return r;
 	return vmm_mr_map(mr, parent, pl->addr, pl->prio, st->err);
@@ -237,9 +170,9 @@ static int cmd_create(struct ctl_state *st, char **tok, int n)
 		allow |= OPT_RAM;
 	if (type == VMM_MR_IO)
 		allow |= OPT_DEVICE;
-	r = check_id(st, tok[1]);
+	r = ctl_check_id(tok[1], st->err);
 	if (!r)
-		r = parse_size(st, "size", tok[2], &size);
+		r = ctl_parse_size("size", tok[2], &size, st->err);
 	if (!r)
 		r = parse_rest(st, tok + 3, n - 3, allow, &pl);
 	if (r)
@@ -271,13 +204,13 @@ static int cmd_alias(struct ctl_state *st, char **tok, int n)
 
 	if (n < 5)
 		return usage(st, "alias ID TARGET OFFSET SIZE [name=NAME] [PLACE]");
-	r = check_id(st, tok[1]);
+	r = ctl_check_id(tok[1], st->err);
 	if (!r)
-		r = find(st, tok[2], &target);
+		r = ctl_find(st->m, tok[2], &target, st->err);
 	if (!r)
-		r = parse_u64(st, "offset", tok[3], &off);
+		r = ctl_parse_u64("offset", tok[3], &off, st->err);
 	if (!r)
-		r = parse_size(st, "size", tok[4], &size);
+		r = ctl_parse_size("size", tok[4], &size, st->err);
 	if (!r)
 		r = parse_rest(st, tok + 5, n - 5, OPT_NAME | OPT_PLACE, &pl);
 	if (!r)
@@ -296,7 +229,7 @@ static int subject(struct ctl_state *st, char **tok, int n, int need, struct vmm
 		return implied(st, mr);
 	}
 	*skip = 1;
-	return n == need + 2 ? find(st, tok[1], mr) : -EINVAL;
+	return n == need + 2 ? ctl_find(st->m, tok[1], mr, st->err) : -EINVAL;
 }
 
 static int cmd_map(struct ctl_state *st, char **tok, int n)
@@ -307,7 +240,7 @@ static int cmd_map(struct ctl_state *st, char **tok, int n)
 
 	if (n < 2)
 		return usage(st, "map ID [in PARENT] at ADDR [prio P]");
-	r = find(st, tok[1], &mr);
+	r = ctl_find(st->m, tok[1], &mr, st->err);
 	if (!r)
 		r = parse_rest(st, tok + 2, n - 2, OPT_PLACE, &pl);
 	if (!r && !pl.have_at)
@@ -337,62 +270,6 @@ static int cmd_delete(struct ctl_state *st, char **tok, int n)
 	return r ? r : vmm_mr_delete(mr, st->err);
 }
 
-static int set_flag(struct ctl_state *st, struct vmm_mr *mr, const char *key, const char *v)
-{
-	static const struct {
-		const char *key;
-		int (*fn)(struct vmm_mr *, bool, struct vmm_err *);
-	} flags[] = {
-		{ "enabled", vmm_mr_set_enabled },
-		{ "readonly", vmm_mr_set_readonly },
-		{ "nonvolatile", vmm_mr_set_nonvolatile },
-		{ "romd", vmm_mr_set_romd },
-		{ "log-dirty", vmm_mr_set_log_dirty },
-	};
-	bool on = false;
-	int r;
-
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		if (strcmp(key, flags[i].key))
-			continue;
-		r = parse_bool(st, key, v, &on);
-		return r ? r : flags[i].fn(mr, on, st->err);
-	}
-	return 1;
-}
-
-static int set_value(struct ctl_state *st, struct vmm_mr *mr, const char *key, const char *v)
-{
-	struct vmm_mr *target;
-	vmm_u128 size;
-	uint64_t u;
-	int prio, r;
-
-	if (!strcmp(key, "prio")) {
-		r = parse_int(st, "priority", v, &prio);
-		return r ? r : vmm_mr_set_priority(mr, prio, st->err);
-	}
-	if (!strcmp(key, "addr")) {
-		r = parse_u64(st, "address", v, &u);
-		return r ? r : vmm_mr_set_addr(mr, u, st->err);
-	}
-	if (!strcmp(key, "alias-offset")) {
-		r = parse_u64(st, "offset", v, &u);
-		return r ? r : vmm_mr_set_alias_offset(mr, u, st->err);
-	}
-	if (!strcmp(key, "size")) {
-		r = parse_size(st, "size", v, &size);
-		return r ? r : vmm_mr_set_size(mr, size, st->err);
-	}
-	if (!strcmp(key, "alias")) {
-		r = find(st, v, &target);
-		return r ? r : vmm_mr_set_alias_target(mr, target, st->err);
-	}
-	return vmm_err_set(st->err, -EINVAL,
-			   "unknown attribute '%s' (enabled readonly nonvolatile romd log-dirty "
-			   "prio addr alias-offset size alias)", key);
-}
-
 static int cmd_set(struct ctl_state *st, char **tok, int n)
 {
 	struct vmm_mr *mr;
@@ -403,10 +280,7 @@ static int cmd_set(struct ctl_state *st, char **tok, int n)
 		return usage(st, st->ctx->region ? "set [ID] KEY VALUE" : "set ID KEY VALUE");
 	if (r)
 		return r;
-	r = set_flag(st, mr, tok[1 + skip], tok[2 + skip]);
-	if (r <= 0)
-		return r;
-	return set_value(st, mr, tok[1 + skip], tok[2 + skip]);
+	return ctl_set_apply(st->m, mr, tok[1 + skip], tok[2 + skip], st->err);
 }
 
 static int cmd_address_space(struct ctl_state *st, char **tok, int n)
@@ -419,58 +293,84 @@ static int cmd_address_space(struct ctl_state *st, char **tok, int n)
 	if (n == 2 && st->ctx->region)
 		r = implied(st, &root);
 	else if (n == 3)
-		r = find(st, tok[2], &root);
+		r = ctl_find(st->m, tok[2], &root, st->err);
 	else
 		return usage(st, "address-space NAME ROOT");
 	if (!r && !tok[1][0])
 		r = vmm_err_set(st->err, -EINVAL, "empty address-space name");
 	if (!r)
-		r = check_name(st, "address-space name", tok[1]);
+		r = ctl_check_name("address-space name", tok[1], st->err);
 	return r ? r : vmm_as_new(st->m, tok[1], root, &as, st->err);
 }
 
-static int cmd_txn(struct ctl_state *st, char **tok, int n)
+/* begin, commit, abort: the call's transactions decide what each one settles */
+static int no_args(struct ctl_state *st, char **tok, int n)
 {
 	if (n != 1)
 		return vmm_err_set(st->err, -EINVAL, "%s takes no arguments", tok[0]);
-	switch (tok[0][0]) {
-	case 'b': return vmm_ctl_txn_begin(st);
-	case 'c': return vmm_ctl_txn_commit(st);
-	default:  return vmm_ctl_txn_abort(st);
-	}
+	return 0;
 }
 
+static int cmd_begin(struct ctl_state *st, char **tok, int n)
+{
+	return no_args(st, tok, n) ?: ctl_txn_begin(&st->txn, st->line, st->err);
+}
+
+static int cmd_commit(struct ctl_state *st, char **tok, int n)
+{
+	return no_args(st, tok, n) ?: ctl_txn_commit(&st->txn, st->err);
+}
+
+static int cmd_abort(struct ctl_state *st, char **tok, int n)
+{
+	return no_args(st, tok, n) ?: ctl_txn_abort(&st->txn, st->err);
+}
+
+/*
+ * @depth: how the verb moves the transaction depth (0: the command is work
+ * of the call's own transaction, and marks it changed when it succeeds).
+ */
 static const struct {
 	const char *verb;
 	int (*fn)(struct ctl_state *st, char **tok, int n);
-	bool changes;	/* counts as work of the call's own transaction */
+	int depth;
 } cmds[] = {
-	{ "container", cmd_create, true },
-	{ "ram", cmd_create, true },
-	{ "rom", cmd_create, true },
-	{ "romd", cmd_create, true },
-	{ "io", cmd_create, true },
-	{ "alias", cmd_alias, true },
-	{ "map", cmd_map, true },
-	{ "unmap", cmd_unmap, true },
-	{ "set", cmd_set, true },
-	{ "delete", cmd_delete, true },
-	{ "address-space", cmd_address_space, true },
-	{ "begin", cmd_txn, false },
-	{ "commit", cmd_txn, false },
-	{ "abort", cmd_txn, false },
+	{ "container", cmd_create, 0 },
+	{ "ram", cmd_create, 0 },
+	{ "rom", cmd_create, 0 },
+	{ "romd", cmd_create, 0 },
+	{ "io", cmd_create, 0 },
+	{ "alias", cmd_alias, 0 },
+	{ "map", cmd_map, 0 },
+	{ "unmap", cmd_unmap, 0 },
+	{ "set", cmd_set, 0 },
+	{ "delete", cmd_delete, 0 },
+	{ "address-space", cmd_address_space, 0 },
+	{ "begin", cmd_begin, 1 },
+	{ "commit", cmd_commit, -1 },
+	{ "abort", cmd_abort, -1 },
 };
 
-int vmm_ctl_run(struct ctl_state *st, char **tok, int n)
+#define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+int ctl_verb_depth(const char *verb)
+{
+	for (size_t i = 0; i < NR_CMDS; i++)
+		if (!strcmp(verb, cmds[i].verb))
+			return cmds[i].depth;
+	return 0;
+}
+
+int ctl_run(struct ctl_state *st, char **tok, int n)
 {
 	int r;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (size_t i = 0; i < NR_CMDS; i++) {
 		if (strcmp(tok[0], cmds[i].verb))
 			continue;
 		r = cmds[i].fn(st, tok, n);
-		if (!r && cmds[i].changes)
-			st->dirty = true;
+		if (!r && !cmds[i].depth)
+			ctl_txn_touch(&st->txn);
 		return r;
 	}
 	return vmm_err_set(st->err, -EINVAL, "unknown command '%s'", tok[0]);

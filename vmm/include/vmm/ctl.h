@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The control language (SPEC section 4): one command per line, shared by
- * scripts, the global ctl file and each region's ctl file.
+ * The control language (README, "The control language"; mtreefs(1)): one
+ * command per line, shared by scripts, the global ctl file and each region's
+ * ctl file.
  *
  *   container ID SIZE [name=NAME] [PLACE]
  *   ram|rom   ID SIZE [name=NAME] [backend=anon|memfd|file:PATH] [max=SIZE] [idstr=S] [PLACE]
@@ -77,5 +78,61 @@ void vmm_ctl_dump_script(struct vmm_memory *m, struct vmm_buf *out);
 
 /* True when @id is a valid region ID (letters, digits, "._-:@", not "." or ".."). */
 bool vmm_ctl_valid_id(const char *id);
+
+/* What the VALUE of `set ID KEY VALUE` is, by key. */
+enum vmm_ctl_kind {
+	VMM_CTL_BOOL,		/* an on/off word, see vmm_ctl_parse_bool() */
+	VMM_CTL_INT,		/* a signed number (prio) */
+	VMM_CTL_U64,		/* an address or offset below 2^64 */
+	VMM_CTL_SIZE,		/* a size, up to 2^64 */
+	VMM_CTL_REGION,		/* a region ID (an alias's target) */
+};
+
+/**
+ * struct vmm_ctl_key - one key that `set ID KEY VALUE` accepts
+ * @key:  the KEY word ("log-dirty")
+ * @file: the attribute file under regions/ID/ whose write is sugar for this
+ *        set ("log_dirty"; README, "The filesystem"), or NULL when no file
+ *        writes it
+ * @kind: what VALUE is
+ */
+struct vmm_ctl_key {
+	const char *key;
+	const char *file;
+	enum vmm_ctl_kind kind;
+};
+
+/*
+ * The settable keys, the only list of them: the @i-th (from 0), or NULL past
+ * the last. The filesystem learns from it which attribute files are writable.
+ */
+const struct vmm_ctl_key *vmm_ctl_key_at(size_t i);
+
+/* The key named @key, or the one whose attribute file is @file; NULL when none. */
+const struct vmm_ctl_key *vmm_ctl_key_find(const char *key);
+const struct vmm_ctl_key *vmm_ctl_key_find_file(const char *file);
+
+/**
+ * vmm_ctl_parse_bool() - read an on/off word
+ * @s:  the word: on/off, 1/0, true/false, yes/no or y/n, in any case
+ * @on: the value (out)
+ *
+ * The one list of these words, for `set` lines and the attribute files alike.
+ * Return: 0, or -EINVAL when @s is none of them.
+ */
+int vmm_ctl_parse_bool(const char *s, bool *on);
+
+/**
+ * vmm_ctl_set() - apply `set ID KEY VALUE`
+ * @m:     the model
+ * @id, @key, @value: the line's words
+ * @err:   the reason of a refusal, worded as the ctl line's (without "line N:")
+ *
+ * One model call, so it is its own transaction, or part of the one a ctl
+ * begin holds open. Return: 0 or -errno (-ENOENT unknown region, -EINVAL
+ * unknown key or bad value, or the model's refusal).
+ */
+int vmm_ctl_set(struct vmm_memory *m, const char *id, const char *key, const char *value,
+		struct vmm_err *err);
 
 #endif
