@@ -6,7 +6,8 @@
  * map it. Objects are named by a key: the "*" components of a path joined
  * with '/' (names are escaped, so they never contain '/'). Inode numbers come
  * from a table keyed by (row, key), so a path keeps its number while the
- * kernel or an open listing refers to it; then it is freed (fs/ino.c). Every
+ * kernel or an open listing refers to it; then the entry is freed and the
+ * number retired, never reused (fs/ino.c). Every
  * row function runs with the topology lock held unless the row says
  * MFS_NOLOCK.
  */
@@ -27,6 +28,7 @@ struct vmm_flatview;
 struct vmm_ramblock;
 struct mfs_row;
 struct mfs_fh;
+struct mfs_ino;
 
 #define MFS_ERRLOG_MAX	64		/* error_log keeps the last N rejections */
 #define MFS_IO_MAX	(1u << 20)	/* largest read/write request asked of the kernel */
@@ -50,13 +52,13 @@ struct mfs {
 	struct timespec mount_time;
 
 	pthread_mutex_t ino_lock;
-	struct mfs_ino *inos;		/* inos[ino - 1], live or free */
-	size_t nr_inos, cap_inos;	/* numbers ever handed out; array size */
-	size_t nr_live, nr_free;	/* entries in use; numbers waiting on the free list */
-	uint32_t free_head;		/* free list: ino, 0 = empty */
+	struct mfs_ino **by_key;		/* open addressing on (row, key): entry or NULL */
+	struct mfs_ino **by_ino;		/* open addressing on the number: entry or NULL */
+	size_t hash_cap;			/* slots of each (a power of two) */
+	uint64_t next_ino;		/* numbers are never reused: the next one to hand out */
+	size_t nr_live;			/* entries in use */
+	uint64_t nr_freed;		/* entries freed since the mount (their numbers retired) */
 	uint64_t nr_lookups, nr_holds;	/* sums over the live entries */
-	uint32_t *hash;			/* open addressing: index + 1, 0 = empty */
-	size_t hash_cap;
 
 	pthread_mutex_t fh_lock;
 	struct mfs_fh *fhs;		/* open files and directories (fs/ops.c) */
@@ -64,20 +66,6 @@ struct mfs {
 	pthread_mutex_t log_lock;
 	char *log[MFS_ERRLOG_MAX];
 	unsigned log_next;
-};
-
-/*
- * One inode: a row of the table and the object key (@row NULL: a free
- * number), with the kernel's lookup count and the holds of open listings.
- */
-struct mfs_ino {
-	const struct mfs_row *row;
-	char *key;
-	uint64_t hash;			/* hash of (row, key) */
-	uint64_t nlookup;		/* lookups the kernel has not forgotten */
-	uint32_t holds;			/* open directory listings reporting this number */
-	uint32_t next_free;		/* free list link: ino, 0 = end */
-	uint64_t gen;			/* generation: bumped when the number is reused */
 };
 
 /**
@@ -164,7 +152,7 @@ int mfs_unescape(const char *name, char *out, size_t cap);
 /* ino.c */
 int mfs_ino_init(struct mfs *fs);
 void mfs_ino_fini(struct mfs *fs);
-uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *gen);
+uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key);
 uint64_t mfs_ino_hold(struct mfs *fs, const struct mfs_row *row, const char *key);
 void mfs_ino_unhold(struct mfs *fs, uint64_t ino);
 void mfs_ino_forget(struct mfs *fs, uint64_t ino, uint64_t nlookup);
@@ -173,7 +161,7 @@ int mfs_ino_lookup(struct mfs *fs, uint64_t ino, const struct mfs_row **row, cha
 /**
  * struct mfs_ino_stats - what machine/daemon/inodes shows
  * @live: inode numbers that stand for an object now (the root included)
- * @free: freed numbers waiting to be reused
+ * @free: entries freed since the mount; their numbers are never handed out again
  * @lookups: lookups the kernel holds (sum of the live entries' counts)
  * @holds: holds of open directory listings, plus the root's own
  */

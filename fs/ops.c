@@ -8,7 +8,7 @@
  * straight from guest memory (fs/ram.c). Entry and attribute timeouts are 0,
  * so every path is revalidated and an edit is visible at once. Every entry
  * reply counts one lookup of its inode number and FORGET gives lookups back
- * (fs/ino.c), so the numbers of vanished objects are freed once the kernel
+ * (fs/ino.c), so the entries of vanished objects are freed once the kernel
  * drops them; an open file keeps its own copy of (row, key) and never needs
  * its inode entry.
  */
@@ -262,7 +262,7 @@ static void reply_entry(fuse_req_t req, struct mfs *fs, const struct mfs_row *ro
 	struct fuse_entry_param e = { 0 };
 	int rc;
 
-	e.ino = mfs_ino_ref(fs, row, key, &e.generation);
+	e.ino = mfs_ino_ref(fs, row, key);
 	if (!e.ino) {
 		fuse_reply_err(req, ENOMEM);
 		return;
