@@ -351,13 +351,17 @@ int main(int argc, char **argv)
 			"mounted there (fusermount3 -u %s, or make stop)\n", c.mnt, c.mnt);
 		goto out;
 	}
-	mfs_table_init();
+	if (mfs_table_init() < 0) {
+		fprintf(stderr, "mtreefs: out of memory\n");
+		goto out;
+	}
 	if (!c.foreground && daemonize(&notify) < 0) {
 		perror("mtreefs: fork");
 		goto out;
 	}
 	rc = run(&c, notify);
 out:
+	mfs_table_fini();
 	fuse_opt_free_args(&c.fargs);
 	return rc;
 }
