@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Control writes and their error log. A write to a ctl file (or an attribute
- * file, which becomes a `set` command) is one vmm_ctl_exec() call, run under
- * the topology lock, so it is one transaction: all of it applies or nothing
- * does. A rejection is remembered in error_log like tracefs does: the last
- * MFS_ERRLOG_MAX lines, each with a timestamp, the file, the offending
- * command and the reason in words. The log is read with cat by anyone the
+ * error_log: the rejected control writes (fs/ctl.c), remembered like
+ * tracefs does: the last MFS_ERRLOG_MAX lines, each with a timestamp, the
+ * file, the offending command and the reason in words. The log is read with cat by anyone the
  * mount is shared with, so what a writer sent is shown escaped, never raw.
  */
 #include <errno.h>
@@ -15,10 +12,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <vmm/ctl.h>
-#include <vmm/machine.h>
-
-#include "mtreefs.h"
+#include "files.h"
 
 void mfs_errlog_init(struct mfs *fs)
 {
@@ -118,7 +112,7 @@ void mfs_errlog_add(struct mfs *fs, const char *path, const char *cmd, size_t cm
 	pthread_mutex_unlock(&fs->log_lock);
 }
 
-void mfs_errlog_render(struct mfs *fs, struct vmm_buf *out)
+static MFS_RENDER(r_error_log)
 {
 	pthread_mutex_lock(&fs->log_lock);
 	for (unsigned i = 0; i < MFS_ERRLOG_MAX; i++) {
@@ -128,28 +122,10 @@ void mfs_errlog_render(struct mfs *fs, struct vmm_buf *out)
 			vmm_buf_puts(out, l);
 	}
 	pthread_mutex_unlock(&fs->log_lock);
+	return 0;
 }
 
-/**
- * mfs_ctl_exec() - run one write's worth of control language
- * @fs: filesystem (the caller holds the topology lock)
- * @region: implied region of a region's ctl file, or NULL
- * @text, @len: the commands
- * @err: (out) reason
- * @line: (out) 1-based failing line
- *
- * Return: 0 or -errno; on error the model is as before.
- */
-int mfs_ctl_exec(struct mfs *fs, const char *region, const char *text, size_t len,
-		 struct vmm_err *err, unsigned *line)
-{
-	struct vmm_ctl_ctx ctx = { .mem = fs->mem, .region = region, .line = 0 };
-	int rc;
-
-	vmm_err_clear(err);
-	rc = vmm_ctl_exec(&ctx, text, len, err);
-	*line = ctx.line;
-	if (rc < 0 && !err->code)
-		err->code = rc;
-	return rc;
-}
+const struct mfs_row mfs_errlog_rows[] = {
+	{ .pattern = "error_log", .mode = RO, .flags = MFS_GROWS, .render = r_error_log },
+	{ .pattern = NULL }
+};

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The row functions of the file table (fs/table.c): renderers of attribute
- * files and link targets, writers, and the listers/finders of the "*"
- * directories. fs/model_files.c has those of the memory model (regions,
- * address spaces, flat views), fs/host_files.c those of the host side
- * (memslots, RAM blocks, the machine, info/ and the control files).
+ * What the files of the mount's directories share. Each top-level directory
+ * has one source file (fs/regions.c, fs/address_spaces.c, fs/flatviews.c,
+ * fs/memslots.c, fs/ramblocks.c, fs/machine.c, fs/info.c; the root's ctl and
+ * error_log in fs/ctl.c and fs/errlog.c) holding its row functions and its
+ * part of the file table, so adding a file is one row beside the function
+ * that renders it. fs/table.c joins the parts, in this order, into the one
+ * table that lookup, getattr, readdir, open, read and write consult.
  */
 #ifndef MTREEFS_FILES_H
 #define MTREEFS_FILES_H
+
+#include <inttypes.h>
 
 #include "mtreefs.h"
 
@@ -18,58 +22,42 @@
 #define MFS_FIND(fn)	int fn(struct mfs *fs, const char *key)
 #define MFS_PRESENT(fn)	bool fn(struct mfs *fs, const char *key)
 
-/* model_files.c */
-MFS_LIST(l_as); MFS_FIND(f_as);
-MFS_RENDER(r_as_name); MFS_RENDER(r_as_root); MFS_RENDER(r_as_flatview);
-MFS_LIST(l_fv); MFS_FIND(f_fv);
-MFS_RENDER(r_fv_as); MFS_PRESENT(p_fv_root); MFS_RENDER(r_fv_root);
-MFS_LIST(l_range); MFS_FIND(f_range);
-MFS_RENDER(r_fr_region); MFS_RENDER(r_fr_offset); MFS_RENDER(r_fr_size); MFS_RENDER(r_fr_type);
-MFS_RENDER(r_fr_readonly); MFS_RENDER(r_fr_nonvolatile);
-MFS_PRESENT(p_fr_memslot); MFS_RENDER(r_fr_memslot);
-MFS_LIST(l_mr); MFS_FIND(f_mr);
-MFS_RENDER(r_mr_name); MFS_RENDER(r_mr_type); MFS_RENDER(r_mr_size); MFS_RENDER(r_mr_addr);
-MFS_RENDER(r_mr_prio); MFS_RENDER(r_mr_enabled); MFS_RENDER(r_mr_readonly);
-MFS_RENDER(r_mr_nonvolatile); MFS_RENDER(r_mr_log_dirty);
-MFS_PRESENT(p_mr_romd); MFS_RENDER(r_mr_romd);
-MFS_PRESENT(p_mr_io); MFS_RENDER(r_mr_device);
-MFS_PRESENT(p_mr_mapped); MFS_RENDER(r_mr_container);
-MFS_LIST(l_sub); MFS_FIND(f_sub); MFS_RENDER(r_sub);
-MFS_PRESENT(p_mr_alias); MFS_RENDER(r_mr_alias); MFS_RENDER(r_mr_alias_offset);
-MFS_PRESENT(p_mr_rb); MFS_RENDER(r_mr_ramblock);
-MFS_WRITE(w_set); MFS_WRITE(w_region_ctl);
+/* Modes of the rows */
+#define DIR_	(S_IFDIR | 0555)
+#define RO	(S_IFREG | 0444)
+#define RW	(S_IFREG | 0644)
+#define WO	(S_IFREG | 0200)
+#define PRIV	(S_IFREG | 0600)	/* guest memory and the global ctl: the mounting user only */
+#define LNK	(S_IFLNK | 0777)
 
-/* host_files.c */
-MFS_RENDER(r_ctl_script); MFS_WRITE(w_ctl); MFS_RENDER(r_error_log);
-MFS_RENDER(r_info_mtree); MFS_RENDER(r_info_mtree_d); MFS_RENDER(r_info_flatview);
-MFS_RENDER(r_info_ramblock); MFS_RENDER(r_info_memslots); MFS_RENDER(r_info_json);
-MFS_RENDER(r_info_svg);
-MFS_LIST(l_slot); MFS_FIND(f_slot);
-MFS_RENDER(r_slot_slot); MFS_RENDER(r_slot_as_id); MFS_RENDER(r_slot_gpa);
-MFS_RENDER(r_slot_size); MFS_RENDER(r_slot_hva); MFS_RENDER(r_slot_flags);
-MFS_PRESENT(p_slot_logging); MFS_RENDER(r_slot_dirty);
-MFS_LIST(l_rb); MFS_FIND(f_rb);
-MFS_RENDER(r_rb_offset); MFS_RENDER(r_rb_used); MFS_RENDER(r_rb_max); MFS_RENDER(r_rb_page_size);
-MFS_RENDER(r_rb_host); MFS_RENDER(r_rb_fd); MFS_RENDER(r_rb_flags);
-MFS_PRESENT(p_rb_region); MFS_RENDER(r_rb_region);
-MFS_RENDER(r_rb_resident); MFS_RENDER(r_rb_maps);
-MFS_RENDER(r_m_accel); MFS_RENDER(r_m_ram_size); MFS_RENDER(r_m_console); MFS_WRITE(w_m_ctl);
-MFS_RENDER(r_cap_nr_memslots); MFS_RENDER(r_cap_nr_as); MFS_RENDER(r_cap_readonly_mem);
-MFS_RENDER(r_cap_manual_dirty_log); MFS_RENDER(r_cap_max_gpa_bits);
-MFS_RENDER(r_cap_api_version); MFS_RENDER(r_cap_max_vcpus); MFS_RENDER(r_cap_memslot_calls);
-MFS_RENDER(r_daemon_inodes);
-MFS_LIST(l_vcpu); MFS_FIND(f_vcpu);
-MFS_RENDER(r_vcpu_state); MFS_RENDER(r_vcpu_exits); MFS_RENDER(r_vcpu_io_exits);
-MFS_RENDER(r_vcpu_mmio_exits); MFS_RENDER(r_vcpu_hlt_exits); MFS_RENDER(r_vcpu_rip);
-MFS_RENDER(r_vcpu_last_error);
+/* The parts of the table, each ended by a row without a pattern. */
+extern const struct mfs_row mfs_ctl_rows[];		/* ctl.c */
+extern const struct mfs_row mfs_errlog_rows[];		/* errlog.c */
+extern const struct mfs_row mfs_info_rows[];		/* info.c */
+extern const struct mfs_row mfs_as_rows[];		/* address_spaces.c */
+extern const struct mfs_row mfs_fv_rows[];		/* flatviews.c */
+extern const struct mfs_row mfs_region_rows[];		/* regions.c */
+extern const struct mfs_row mfs_memslot_rows[];		/* memslots.c */
+extern const struct mfs_row mfs_ramblock_rows[];	/* ramblocks.c */
+extern const struct mfs_row mfs_machine_rows[];		/* machine.c */
 
-/* shared helpers (model_files.c) */
-void mfs_put_hex(struct vmm_buf *out, vmm_u128 v);
-void mfs_list_escaped(mfs_list_cb cb, void *arg, const char *name);
+/* ctl.c: writes become control-language transactions */
 int mfs_reject(struct mfs *fs, const struct mfs_row *row, const char *key, const char *cmd,
 	       size_t len, struct vmm_err *err);
 /* A ctl write: one transaction; a rejection is logged with its failing line. */
 int mfs_ctl_write(struct mfs *fs, const struct mfs_row *row, const char *key, const char *region,
 		  const char *buf, size_t len, struct vmm_err *err);
+/* An attribute write: "set ID KEY VALUE", the key being the row's @set. */
+MFS_WRITE(mfs_set_write);
+
+/* Addresses and sizes print as 0x%x, up to 2^64 (a 16 EiB region's size). */
+static inline void mfs_put_hex(struct vmm_buf *out, vmm_u128 v)
+{
+	if (v >> 64)
+		vmm_buf_printf(out, "0x%" PRIx64 "%016" PRIx64 "\n", (uint64_t)(v >> 64),
+			       (uint64_t)v);
+	else
+		vmm_buf_printf(out, "0x%" PRIx64 "\n", (uint64_t)v);
+}
 
 #endif

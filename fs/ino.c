@@ -5,19 +5,34 @@
  * entry counts two kinds of references: the kernel's lookups (one for every
  * entry reply it accepted, given back by FORGET) and the holds of open
  * directory listings (the numbers their readdir entries report). When both
- * reach 0 the entry is freed — from the array and from its hash slot — and
- * its number goes on a free list; a reused number gets the next generation,
- * so the kernel can tell the new file from the one it forgot. The root
+ * reach 0 the entry is freed. Numbers are handed out in increasing order and
+ * never reused while the daemon runs: userspace cannot see FUSE generations,
+ * and a tool such as `ls -R` or `find` that remembers (st_dev, st_ino) of the
+ * directories it walked would take a number reused for another directory
+ * for a cycle. With 64-bit numbers the counter cannot run out. The root
  * (FUSE_ROOT_ID) holds itself for the life of the mount. The table thus
  * stays as large as what the kernel and the open listings still use, however
- * many flat views come and go. An open-addressing hash on the pair (linear
- * probing, removal by backward shift, no tombstones) finds the entries.
+ * many flat views come and go: entries are found by (row, key) and by number
+ * through two open-addressing hashes (linear probing, removal by backward
+ * shift, no tombstones), never through an array indexed by number.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mtreefs.h"
+
+#define HASH_MIN 1024
+
+/* One inode: a row of the table and the object key. */
+struct mfs_ino {
+	const struct mfs_row *row;
+	uint64_t hash;			/* hash of (row, key) */
+	uint64_t ino;
+	uint64_t nlookup;		/* lookups the kernel has not forgotten */
+	uint32_t holds;			/* open directory listings reporting this number */
+	char key[];
+};
 
 static uint64_t hash_of(const struct mfs_row *row, const char *key)
 {
@@ -28,159 +43,169 @@ static uint64_t hash_of(const struct mfs_row *row, const char *key)
 	return h ^ (h >> 29);
 }
 
-static int hash_grow(struct mfs *fs)
+/* Numbers are sequential; a multiplicative mix spreads them over the slots. */
+static uint64_t hash_ino(uint64_t ino)
 {
-	size_t cap = fs->hash_cap ? fs->hash_cap * 2 : 1024;
-	uint32_t *h = calloc(cap, sizeof(*h));
+	uint64_t h = ino * 0x9e3779b97f4a7c15ull;
 
-	if (!h)
+	return h ^ (h >> 32);
+}
+
+static uint64_t home_key(const struct mfs_ino *e) { return e->hash; }
+static uint64_t home_ino(const struct mfs_ino *e) { return hash_ino(e->ino); }
+
+static void hash_put(struct mfs_ino **tab, size_t cap, struct mfs_ino *e, uint64_t home)
+{
+	size_t j = home & (cap - 1);
+
+	while (tab[j])
+		j = (j + 1) & (cap - 1);
+	tab[j] = e;
+}
+
+/* Rehash both tables at @cap slots (a power of two, more than twice the live entries). */
+static int hash_resize(struct mfs *fs, size_t cap)
+{
+	struct mfs_ino **by_key = calloc(cap, sizeof(*by_key));
+	struct mfs_ino **by_ino = calloc(cap, sizeof(*by_ino));
+
+	if (!by_key || !by_ino) {
+		free(by_key);
+		free(by_ino);
 		return -ENOMEM;
-	for (size_t i = 0; i < fs->nr_inos; i++) {
-		size_t j;
-
-		if (!fs->inos[i].row)
-			continue;
-		j = fs->inos[i].hash & (cap - 1);
-		while (h[j])
-			j = (j + 1) & (cap - 1);
-		h[j] = (uint32_t)(i + 1);
 	}
-	free(fs->hash);
-	fs->hash = h;
+	for (size_t i = 0; i < fs->hash_cap; i++) {
+		struct mfs_ino *e = fs->by_key[i];
+
+		if (e) {
+			hash_put(by_key, cap, e, home_key(e));
+			hash_put(by_ino, cap, e, home_ino(e));
+		}
+	}
+	free(fs->by_key);
+	free(fs->by_ino);
+	fs->by_key = by_key;
+	fs->by_ino = by_ino;
 	fs->hash_cap = cap;
 	return 0;
 }
 
 /*
- * Take slot @i out of the probe sequences: every later entry of the same run
- * whose home slot is not in (i, j] moves back into the hole, so a search
- * never stops early at it.
+ * Take slot @i of @tab out of the probe sequences: every later entry of the
+ * same run whose home slot is not in (i, j] moves back into the hole, so a
+ * search never stops early at it.
  */
-static void hash_remove(struct mfs *fs, size_t i)
+static void hash_remove(struct mfs_ino **tab, size_t cap, size_t i,
+			uint64_t (*home_of)(const struct mfs_ino *))
 {
-	size_t mask = fs->hash_cap - 1, j = i;
+	size_t mask = cap - 1, j = i;
 
-	fs->hash[i] = 0;
+	tab[i] = NULL;
 	for (;;) {
 		size_t home;
 
 		j = (j + 1) & mask;
-		if (!fs->hash[j])
+		if (!tab[j])
 			return;
-		home = fs->inos[fs->hash[j] - 1].hash & mask;
+		home = home_of(tab[j]) & mask;
 		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
 			continue;
-		fs->hash[i] = fs->hash[j];
-		fs->hash[j] = 0;
+		tab[i] = tab[j];
+		tab[j] = NULL;
 		i = j;
 	}
 }
 
-/* Free entry @idx (no lookups, no holds left): its number may be handed out again. */
-static void ino_drop(struct mfs *fs, size_t idx)
+static void hash_take(struct mfs_ino **tab, size_t cap, const struct mfs_ino *e,
+		      uint64_t (*home_of)(const struct mfs_ino *))
 {
-	struct mfs_ino *e = &fs->inos[idx];
-	size_t j = e->hash & (fs->hash_cap - 1);
+	size_t j = home_of(e) & (cap - 1);
 
-	while (fs->hash[j] != idx + 1)
-		j = (j + 1) & (fs->hash_cap - 1);
-	hash_remove(fs, j);
-	free(e->key);
-	e->key = NULL;
-	e->row = NULL;
-	e->next_free = fs->free_head;
-	fs->free_head = (uint32_t)(idx + 1);
+	while (tab[j] != e)
+		j = (j + 1) & (cap - 1);
+	hash_remove(tab, cap, j, home_of);
+}
+
+/* Free @e (no lookups, no holds left); its number is never handed out again. */
+static void ino_drop(struct mfs *fs, struct mfs_ino *e)
+{
+	hash_take(fs->by_key, fs->hash_cap, e, home_key);
+	hash_take(fs->by_ino, fs->hash_cap, e, home_ino);
+	free(e);
 	fs->nr_live--;
-	fs->nr_free++;
+	fs->nr_freed++;
+	/* Give memory back after a burst: shrinking keeps the load under 1/2. */
+	if (fs->hash_cap > HASH_MIN && fs->nr_live * 8 < fs->hash_cap)
+		hash_resize(fs, fs->hash_cap / 2);
 }
 
-/* A number for a new entry: a freed one (next generation) or one past the end. */
-static int ino_alloc(struct mfs *fs, size_t *idx)
-{
-	if (fs->free_head) {
-		*idx = fs->free_head - 1;
-		fs->free_head = fs->inos[*idx].next_free;
-		fs->inos[*idx].gen++;
-		fs->nr_free--;
-		return 0;
-	}
-	if (fs->nr_inos >= UINT32_MAX - 1)
-		return -ENOSPC;
-	if (fs->nr_inos == fs->cap_inos) {
-		size_t cap = fs->cap_inos ? fs->cap_inos * 2 : 1024;
-		struct mfs_ino *n = realloc(fs->inos, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		fs->inos = n;
-		fs->cap_inos = cap;
-	}
-	*idx = fs->nr_inos++;
-	memset(&fs->inos[*idx], 0, sizeof(fs->inos[0]));
-	return 0;
-}
-
-static uint64_t ino_insert(struct mfs *fs, const struct mfs_row *row, const char *key,
-			   uint64_t h, size_t slot)
-{
-	char *k = strdup(key);
-	size_t idx;
-
-	if (!k)
-		return 0;
-	if (ino_alloc(fs, &idx) < 0) {
-		free(k);
-		return 0;
-	}
-	fs->inos[idx].row = row;
-	fs->inos[idx].key = k;
-	fs->inos[idx].hash = h;
-	fs->inos[idx].nlookup = 0;
-	fs->inos[idx].holds = 0;
-	fs->hash[slot] = (uint32_t)(idx + 1);
-	fs->nr_live++;
-	return idx + 1;
-}
-
-/* Find or make the entry of (@row, @key). ino_lock held. Return: its number, 0 on ENOMEM. */
-static uint64_t ino_find(struct mfs *fs, const struct mfs_row *row, const char *key)
+/* Find or make the entry of (@row, @key). ino_lock held. Return: it, NULL on ENOMEM. */
+static struct mfs_ino *ino_find(struct mfs *fs, const struct mfs_row *row, const char *key)
 {
 	uint64_t h = hash_of(row, key);
-	size_t j;
+	size_t len = strlen(key), j;
+	struct mfs_ino *e;
 
-	if ((fs->nr_live + 1) * 2 > fs->hash_cap && hash_grow(fs) < 0)
-		return 0;
+	if ((fs->nr_live + 1) * 2 > fs->hash_cap &&
+	    hash_resize(fs, fs->hash_cap ? fs->hash_cap * 2 : HASH_MIN) < 0)
+		return NULL;
 	j = h & (fs->hash_cap - 1);
-	while (fs->hash[j]) {
-		const struct mfs_ino *e = &fs->inos[fs->hash[j] - 1];
-
+	while ((e = fs->by_key[j])) {
 		if (e->hash == h && e->row == row && !strcmp(e->key, key))
-			return fs->hash[j];
+			return e;
 		j = (j + 1) & (fs->hash_cap - 1);
 	}
-	return ino_insert(fs, row, key, h, j);
+	e = malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return NULL;
+	e->row = row;
+	e->hash = h;
+	e->ino = fs->next_ino++;
+	e->nlookup = 0;
+	e->holds = 0;
+	memcpy(e->key, key, len + 1);
+	fs->by_key[j] = e;
+	hash_put(fs->by_ino, fs->hash_cap, e, home_ino(e));
+	fs->nr_live++;
+	return e;
+}
+
+/* ino_lock held. A number that is not live is ignored by its callers. */
+static struct mfs_ino *live_entry(struct mfs *fs, uint64_t ino)
+{
+	size_t j;
+	struct mfs_ino *e;
+
+	if (!fs->hash_cap)
+		return NULL;
+	j = hash_ino(ino) & (fs->hash_cap - 1);
+	while ((e = fs->by_ino[j])) {
+		if (e->ino == ino)
+			return e;
+		j = (j + 1) & (fs->hash_cap - 1);
+	}
+	return NULL;
 }
 
 int mfs_ino_init(struct mfs *fs)
 {
 	pthread_mutex_init(&fs->ino_lock, NULL);
-	fs->inos = NULL;
-	fs->nr_inos = fs->cap_inos = 0;
-	fs->nr_live = fs->nr_free = 0;
-	fs->free_head = 0;
-	fs->nr_lookups = fs->nr_holds = 0;
-	fs->hash = NULL;
+	fs->by_key = fs->by_ino = NULL;
 	fs->hash_cap = 0;
+	fs->next_ino = 1;
+	fs->nr_live = 0;
+	fs->nr_freed = 0;
+	fs->nr_lookups = fs->nr_holds = 0;
 	/* The root row must be inode 1 (FUSE_ROOT_ID), held for good: never forgotten. */
 	return mfs_ino_hold(fs, &mfs_rows[0], "") == 1 ? 0 : -ENOMEM;
 }
 
 void mfs_ino_fini(struct mfs *fs)
 {
-	for (size_t i = 0; i < fs->nr_inos; i++)
-		free(fs->inos[i].key);
-	free(fs->inos);
-	free(fs->hash);
+	for (size_t i = 0; i < fs->hash_cap; i++)
+		free(fs->by_key[i]);
+	free(fs->by_key);
+	free(fs->by_ino);
 	pthread_mutex_destroy(&fs->ino_lock);
 }
 
@@ -189,24 +214,24 @@ void mfs_ino_fini(struct mfs *fs)
  * @fs: filesystem
  * @row: file kind
  * @key: object key
- * @gen: (out) the generation of the number (changes when a number is reused)
  *
  * Counts one kernel lookup: the number stays (row, key)'s until the kernel
  * forgets it (mfs_ino_forget). A reply the kernel did not take must give the
  * lookup back the same way.
  *
- * Return: the number (>= 1), or 0 when memory or numbers ran out.
+ * Return: the number (>= 1), or 0 when memory ran out.
  */
-uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *gen)
+uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key)
 {
-	uint64_t ino;
+	struct mfs_ino *e;
+	uint64_t ino = 0;
 
 	pthread_mutex_lock(&fs->ino_lock);
-	ino = ino_find(fs, row, key);
-	if (ino) {
-		fs->inos[ino - 1].nlookup++;
+	e = ino_find(fs, row, key);
+	if (e) {
+		e->nlookup++;
 		fs->nr_lookups++;
-		*gen = fs->inos[ino - 1].gen;
+		ino = e->ino;
 	}
 	pthread_mutex_unlock(&fs->ino_lock);
 	return ino;
@@ -221,36 +246,28 @@ uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key,
  * For numbers the daemon reports without the kernel counting them (readdir
  * entries): while held, the number is the one a lookup of the same name gets.
  *
- * Return: the number (>= 1), or 0 when memory or numbers ran out.
+ * Return: the number (>= 1), or 0 when memory ran out.
  */
 uint64_t mfs_ino_hold(struct mfs *fs, const struct mfs_row *row, const char *key)
 {
-	uint64_t ino;
+	struct mfs_ino *e;
+	uint64_t ino = 0;
 
 	pthread_mutex_lock(&fs->ino_lock);
-	ino = ino_find(fs, row, key);
-	if (ino) {
-		fs->inos[ino - 1].holds++;
+	e = ino_find(fs, row, key);
+	if (e) {
+		e->holds++;
 		fs->nr_holds++;
+		ino = e->ino;
 	}
 	pthread_mutex_unlock(&fs->ino_lock);
 	return ino;
 }
 
-/* ino_lock held. A number that is not live, or a count larger than the one held, is ignored. */
-static struct mfs_ino *live_entry(struct mfs *fs, uint64_t ino)
+static void maybe_drop(struct mfs *fs, struct mfs_ino *e)
 {
-	if (ino == 0 || ino > fs->nr_inos || !fs->inos[ino - 1].row)
-		return NULL;
-	return &fs->inos[ino - 1];
-}
-
-static void maybe_drop(struct mfs *fs, uint64_t ino)
-{
-	const struct mfs_ino *e = &fs->inos[ino - 1];
-
 	if (!e->nlookup && !e->holds)
-		ino_drop(fs, ino - 1);
+		ino_drop(fs, e);
 }
 
 /**
@@ -267,7 +284,7 @@ void mfs_ino_unhold(struct mfs *fs, uint64_t ino)
 	if (e && e->holds) {
 		e->holds--;
 		fs->nr_holds--;
-		maybe_drop(fs, ino);
+		maybe_drop(fs, e);
 	}
 	pthread_mutex_unlock(&fs->ino_lock);
 }
@@ -278,9 +295,9 @@ void mfs_ino_unhold(struct mfs *fs, uint64_t ino)
  * @ino: number
  * @nlookup: how many of its lookups it gives back
  *
- * At no lookups and no holds the entry is freed and its number may be
- * reused. A count above the one held (which a correct kernel never sends)
- * drops only what is held.
+ * At no lookups and no holds the entry is freed; its number is retired. A
+ * count above the one held (which a correct kernel never sends) drops only
+ * what is held.
  */
 void mfs_ino_forget(struct mfs *fs, uint64_t ino, uint64_t nlookup)
 {
@@ -293,7 +310,7 @@ void mfs_ino_forget(struct mfs *fs, uint64_t ino, uint64_t nlookup)
 
 		e->nlookup -= n;
 		fs->nr_lookups -= n;
-		maybe_drop(fs, ino);
+		maybe_drop(fs, e);
 	}
 	pthread_mutex_unlock(&fs->ino_lock);
 }
@@ -335,7 +352,7 @@ void mfs_ino_stats(struct mfs *fs, struct mfs_ino_stats *st)
 {
 	pthread_mutex_lock(&fs->ino_lock);
 	st->live = fs->nr_live;
-	st->free = fs->nr_free;
+	st->free = fs->nr_freed;
 	st->lookups = fs->nr_lookups;
 	st->holds = fs->nr_holds;
 	pthread_mutex_unlock(&fs->ino_lock);

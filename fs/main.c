@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * mtreefs: build a machine and mount its memory topology as a FUSE
- * filesystem (SPEC sections 5 and 6). Without -f the daemon forks first and
- * the parent waits until the child has built the machine and mounted it, so
- * `mtreefs MNT && ls MNT` works and errors reach the terminal. The machine is
- * built in the child because a KVM VM belongs to the process that created it.
- * SIGINT/SIGTERM/SIGHUP end the session loop and unmount cleanly.
+ * filesystem (README.md's "The filesystem" and "The daemon", mtreefs(1)).
+ * Without -f the daemon forks first and the parent waits until the child has
+ * built the machine and mounted it, so `mtreefs MNT && ls MNT` works and
+ * errors reach the terminal. The machine is built in the child because a KVM
+ * VM belongs to the process that created it. SIGINT/SIGTERM/SIGHUP end the
+ * session loop and unmount cleanly.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -351,13 +352,17 @@ int main(int argc, char **argv)
 			"mounted there (fusermount3 -u %s, or make stop)\n", c.mnt, c.mnt);
 		goto out;
 	}
-	mfs_table_init();
+	if (mfs_table_init() < 0) {
+		fprintf(stderr, "mtreefs: out of memory\n");
+		goto out;
+	}
 	if (!c.foreground && daemonize(&notify) < 0) {
 		perror("mtreefs: fork");
 		goto out;
 	}
 	rc = run(&c, notify);
 out:
+	mfs_table_fini();
 	fuse_opt_free_args(&c.fargs);
 	return rc;
 }

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private header of the mtreefs daemon. The filesystem is described once, in
- * the table of file kinds of fs/table.c: each row is a path pattern ("*"
- * stands for one object name), a mode and the functions that render, write or
- * map it. Objects are named by a key: the "*" components of a path joined
- * with '/' (names are escaped, so they never contain '/'). Inode numbers come
- * from a table keyed by (row, key), so a path keeps its number while the
- * kernel or an open listing refers to it; then it is freed (fs/ino.c). Every
- * row function runs with the topology lock held unless the row says
- * MFS_NOLOCK.
+ * the table of file kinds (fs/table.c gathers it from the file of each
+ * top-level directory): each row is a path pattern ("*" stands for one object
+ * name), a mode and the functions that render, write or map it. Objects are
+ * named by a key: the "*" components of a path joined with '/' (names are
+ * escaped, so they never contain '/'). Inode numbers come from a table keyed
+ * by (row, key), so a path keeps its number while the kernel or an open
+ * listing refers to it; then the entry is freed and the number retired,
+ * never reused (fs/ino.c). Every row function runs with the topology lock
+ * held unless the row says MFS_NOLOCK.
  */
 #ifndef MTREEFS_FS_H
 #define MTREEFS_FS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -21,12 +23,19 @@
 
 #include <vmm/base.h>
 
+struct fuse_req;
 struct vmm_machine;
 struct vmm_memory;
+struct vmm_as;
+struct vmm_mr;
 struct vmm_flatview;
+struct vmm_flat_range;
+struct vmm_memslot;
 struct vmm_ramblock;
 struct mfs_row;
 struct mfs_fh;
+struct mfs_ino;
+struct mfs_view;
 
 #define MFS_ERRLOG_MAX	64		/* error_log keeps the last N rejections */
 #define MFS_IO_MAX	(1u << 20)	/* largest read/write request asked of the kernel */
@@ -50,67 +59,20 @@ struct mfs {
 	struct timespec mount_time;
 
 	pthread_mutex_t ino_lock;
-	struct mfs_ino *inos;		/* inos[ino - 1], live or free */
-	size_t nr_inos, cap_inos;	/* numbers ever handed out; array size */
-	size_t nr_live, nr_free;	/* entries in use; numbers waiting on the free list */
-	uint32_t free_head;		/* free list: ino, 0 = empty */
+	struct mfs_ino **by_key;		/* open addressing on (row, key): entry or NULL */
+	struct mfs_ino **by_ino;		/* open addressing on the number: entry or NULL */
+	size_t hash_cap;			/* slots of each (a power of two) */
+	uint64_t next_ino;		/* numbers are never reused: the next one to hand out */
+	size_t nr_live;			/* entries in use */
+	uint64_t nr_freed;		/* entries freed since the mount (their numbers retired) */
 	uint64_t nr_lookups, nr_holds;	/* sums over the live entries */
-	uint32_t *hash;			/* open addressing: index + 1, 0 = empty */
-	size_t hash_cap;
 
 	pthread_mutex_t fh_lock;
-	struct mfs_fh *fhs;		/* open files and directories (fs/ops.c) */
+	struct mfs_fh *fhs;		/* open files and directories (fs/fh.c) */
 
 	pthread_mutex_t log_lock;
 	char *log[MFS_ERRLOG_MAX];
 	unsigned log_next;
-};
-
-/*
- * One inode: a row of the table and the object key (@row NULL: a free
- * number), with the kernel's lookup count and the holds of open listings.
- */
-struct mfs_ino {
-	const struct mfs_row *row;
-	char *key;
-	uint64_t hash;			/* hash of (row, key) */
-	uint64_t nlookup;		/* lookups the kernel has not forgotten */
-	uint32_t holds;			/* open directory listings reporting this number */
-	uint32_t next_free;		/* free list link: ino, 0 = end */
-	uint64_t gen;			/* generation: bumped when the number is reused */
-};
-
-/**
- * struct mfs_view - a ram file resolved under the topology lock
- * @fv:   flat view the file reads through (a reference), or NULL
- * @base: offset of file offset 0 inside @fv's address space, or inside @rb
- * @rb:   RAM block the file reads directly (no reference: valid under the lock)
- * @size: file size
- * @io:   the whole object is an io region (every read is EIO)
- */
-struct mfs_view {
-	struct vmm_flatview *fv;
-	struct vmm_ramblock *rb;
-	uint64_t base;
-	uint64_t size;
-	bool io;
-};
-
-enum mfs_seg_type { MFS_SEG_DATA, MFS_SEG_IO, MFS_SEG_HOLE, MFS_SEG_END };
-
-/**
- * struct mfs_seg - one piece of a ram file at some offset
- * @host: host address (DATA only)
- * @len:  bytes to the end of the piece
- * @rb:   RAM block holding @host (a reference once taken by mfs_view_segs)
- * @ro_fd: backed by a read-only file (host writes impossible)
- */
-struct mfs_seg {
-	enum mfs_seg_type type;
-	void *host;
-	uint64_t len;
-	struct vmm_ramblock *rb;
-	bool ro_fd;
 };
 
 typedef void (*mfs_list_cb)(void *arg, const char *name);
@@ -149,10 +111,17 @@ struct mfs_row {
 	int parent;
 };
 
-/* table.c */
-extern struct mfs_row mfs_rows[];
-extern const size_t mfs_nr_rows;
-void mfs_table_init(void);
+/* table.c: the rows of every directory file, in one array */
+extern struct mfs_row *mfs_rows;
+extern size_t mfs_nr_rows;
+int mfs_table_init(void);
+void mfs_table_fini(void);
+void mfs_parent_key(const struct mfs_row *row, const char *key, char *out, size_t cap);
+bool mfs_exists(struct mfs *fs, const struct mfs_row *row, const char *key);
+const struct mfs_row *mfs_child(struct mfs *fs, const struct mfs_row *prow, const char *pkey,
+				const char *name, struct vmm_buf *ckey);
+
+/* names.c */
 bool mfs_row_is_wild(const struct mfs_row *row);
 const char *mfs_row_name(const struct mfs_row *row);
 void mfs_path_of(const struct mfs_row *row, const char *key, struct vmm_buf *out);
@@ -160,11 +129,13 @@ int mfs_key_part(const char *key, unsigned idx, char *out, size_t cap);
 void mfs_escape(const char *name, struct vmm_buf *out);
 size_t mfs_utf8_len(const unsigned char *p);
 int mfs_unescape(const char *name, char *out, size_t cap);
+void mfs_list_escaped(mfs_list_cb cb, void *arg, const char *name);
+void mfs_put_link(struct vmm_buf *out, const char *up, const char *dir, const char *name);
 
 /* ino.c */
 int mfs_ino_init(struct mfs *fs);
 void mfs_ino_fini(struct mfs *fs);
-uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *gen);
+uint64_t mfs_ino_ref(struct mfs *fs, const struct mfs_row *row, const char *key);
 uint64_t mfs_ino_hold(struct mfs *fs, const struct mfs_row *row, const char *key);
 void mfs_ino_unhold(struct mfs *fs, uint64_t ino);
 void mfs_ino_forget(struct mfs *fs, uint64_t ino, uint64_t nlookup);
@@ -173,29 +144,31 @@ int mfs_ino_lookup(struct mfs *fs, uint64_t ino, const struct mfs_row **row, cha
 /**
  * struct mfs_ino_stats - what machine/daemon/inodes shows
  * @live: inode numbers that stand for an object now (the root included)
- * @free: freed numbers waiting to be reused
+ * @free: entries freed since the mount; their numbers are never handed out again
  * @lookups: lookups the kernel holds (sum of the live entries' counts)
  * @holds: holds of open directory listings, plus the root's own
  */
 struct mfs_ino_stats {
 	size_t live;
-	size_t free;
+	uint64_t free;
 	uint64_t lookups;
 	uint64_t holds;
 };
 void mfs_ino_stats(struct mfs *fs, struct mfs_ino_stats *st);
 
-/* ram.c */
-void mfs_view_release(struct mfs_view *v);
-int mfs_view_probe(const struct mfs_view *v, uint64_t off, struct mfs_seg *s);
-int mfs_view_segs(const struct mfs_view *v, uint64_t off, uint64_t len, struct mfs_seg *segs,
-		  unsigned max);
-void mfs_segs_release(struct mfs_seg *segs, unsigned n);
+/* ram.c: row resolvers, and the requests on an open ram file */
 int mfs_ram_as(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_region(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_range(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_memslot(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_ramblock(struct mfs *fs, const char *key, struct mfs_view *v);
+int mfs_ram_size(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *size);
+void mfs_ram_read(struct fuse_req *req, struct mfs *fs, const struct mfs_row *row,
+		  const char *key, size_t size, off_t off);
+void mfs_ram_write(struct fuse_req *req, struct mfs *fs, const struct mfs_row *row,
+		   const char *key, const char *buf, size_t size, off_t off);
+int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
+		 int whence, off_t *result);
 
 /* objects.c: keys to model objects (topology lock held) */
 struct vmm_mr *mfs_mr(struct mfs *fs, const char *key);
@@ -212,13 +185,41 @@ void mfs_errlog_init(struct mfs *fs);
 void mfs_errlog_fini(struct mfs *fs);
 void mfs_errlog_add(struct mfs *fs, const char *path, const char *cmd, size_t cmd_len,
 		    const struct vmm_err *err);
-void mfs_errlog_render(struct mfs *fs, struct vmm_buf *out);
-int mfs_ctl_exec(struct mfs *fs, const char *region, const char *text, size_t len,
-		 struct vmm_err *err, unsigned *line);
+
+/**
+ * struct mfs_fh - an open file or directory (fs/fh.c)
+ *
+ * The snapshot of a generated file or the listing of a directory, or nothing
+ * for ram and write-only files. A read holds a reference while its reply is
+ * sent: the kernel may complete the read, and a RELEASE may run on another
+ * thread, the moment writev() returns — before the reading thread is done
+ * with the buffer.
+ */
+struct mfs_fh {
+	atomic_uint refs;
+	const struct mfs_row *row;
+	char *key;
+	pthread_mutex_t lock;		/* MFS_GROWS rows: @buf may be replaced by a read */
+	struct vmm_buf buf;
+	uint64_t *held;			/* directories: the numbers readdir reports (held) */
+	size_t nr_held;
+	struct mfs *fs;
+	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
+};
+
+/* fh.c */
+void mfs_fh_init(struct mfs *fs);
+void mfs_fh_fini(struct mfs *fs);
+struct mfs_fh *mfs_fh_new(struct mfs *fs, const struct mfs_row *row);
+void mfs_fh_get(struct mfs_fh *fh);
+void mfs_fh_put(struct mfs_fh *fh);
+void mfs_unhold_all(struct mfs *fs, const uint64_t *held, size_t n);
+
+/* listing.c */
+int mfs_list_dir(struct fuse_req *req, struct mfs *fs, const struct mfs_row *dir, const char *key,
+		 struct vmm_buf *out, uint64_t **held, size_t *nr_held);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops mfs_ops;
-void mfs_fh_init(struct mfs *fs);
-void mfs_fh_fini(struct mfs *fs);
 
 #endif

@@ -1,127 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
- * The FUSE low-level callbacks (mfs_<op>) of mtreefs. Every callback maps an
- * inode number to (row, key) through fs/ino.c and then asks the row of the
- * file table (fs/table.c) — no callback knows a file name. Generated files are
- * rendered once per open into the file handle and served with direct I/O, so
- * a reader sees one consistent snapshot of any size; ram files are copied
- * straight from guest memory (fs/ram.c). Entry and attribute timeouts are 0,
- * so every path is revalidated and an edit is visible at once. Every entry
- * reply counts one lookup of its inode number and FORGET gives lookups back
- * (fs/ino.c), so the numbers of vanished objects are freed once the kernel
- * drops them; an open file keeps its own copy of (row, key) and never needs
- * its inode entry.
+ * The FUSE low-level callbacks (mfs_<op>) of mtreefs and their table,
+ * mfs_ops. Every callback maps an inode number to (row, key) through
+ * fs/ino.c and then asks the row of the file table (fs/table.c) — no
+ * callback knows a file name. Generated files are rendered once per open into
+ * the file handle (fs/fh.c) and served with direct I/O, so a reader sees one
+ * consistent snapshot of any size; directories are listed once per opendir
+ * (fs/listing.c); ram files are copied straight from guest memory
+ * (fs/ram.c). Entry and attribute timeouts are 0, so every path is
+ * revalidated and an edit is visible at once. Every entry reply counts one
+ * lookup of its inode number and FORGET gives lookups back (fs/ino.c), so
+ * the entries of vanished objects are freed once the kernel drops them; an
+ * open file keeps its own copy of (row, key) and never needs its inode entry.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <vmm/kvm.h>
 #include <vmm/machine.h>
 
 #include "mtreefs.h"
-
-/*
- * An open file: the snapshot of a generated file, or nothing for ram and
- * write-only files. A read holds a reference while its reply is sent: the
- * kernel may complete the read, and a RELEASE may run on another thread, the
- * moment writev() returns — before the reading thread is done with the buffer.
- */
-struct mfs_fh {
-	atomic_uint refs;
-	const struct mfs_row *row;
-	char *key;
-	pthread_mutex_t lock;		/* MFS_GROWS rows: @buf may be replaced by a read */
-	struct vmm_buf buf;
-	uint64_t *held;			/* directories: the numbers readdir reports (held) */
-	size_t nr_held;
-	struct mfs *fs;
-	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
-};
-
-static void fh_free(struct mfs_fh *fh)
-{
-	pthread_mutex_destroy(&fh->lock);
-	vmm_buf_free(&fh->buf);
-	free(fh->held);
-	free(fh->key);
-	free(fh);
-}
-
-static void unhold_all(struct mfs *fs, const uint64_t *held, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		mfs_ino_unhold(fs, held[i]);
-}
-
-/* A new open file, one reference, on the list of open files. */
-static struct mfs_fh *fh_new(struct mfs *fs, const struct mfs_row *row)
-{
-	struct mfs_fh *fh = calloc(1, sizeof(*fh));
-
-	if (!fh)
-		return NULL;
-	atomic_init(&fh->refs, 1);
-	pthread_mutex_init(&fh->lock, NULL);
-	fh->row = row;
-	fh->fs = fs;
-	vmm_buf_init(&fh->buf);
-	pthread_mutex_lock(&fs->fh_lock);
-	fh->next = fs->fhs;
-	if (fs->fhs)
-		fs->fhs->prev = fh;
-	fs->fhs = fh;
-	pthread_mutex_unlock(&fs->fh_lock);
-	return fh;
-}
-
-static void fh_put(struct mfs_fh *fh)
-{
-	struct mfs *fs = fh->fs;
-
-	if (atomic_fetch_sub(&fh->refs, 1) != 1)
-		return;
-	pthread_mutex_lock(&fs->fh_lock);
-	if (fh->prev)
-		fh->prev->next = fh->next;
-	else
-		fs->fhs = fh->next;
-	if (fh->next)
-		fh->next->prev = fh->prev;
-	pthread_mutex_unlock(&fs->fh_lock);
-	unhold_all(fs, fh->held, fh->nr_held);
-	fh_free(fh);
-}
-
-void mfs_fh_init(struct mfs *fs)
-{
-	pthread_mutex_init(&fs->fh_lock, NULL);
-	fs->fhs = NULL;
-}
-
-/**
- * mfs_fh_fini() - free the files still open when the session ended
- * @fs: filesystem whose session loop has returned (no request runs any more)
- *
- * A session ended by a signal or an unmount gets no RELEASE for the files
- * its clients still had open; their snapshots are freed here (the inode
- * table goes right after, so their holds are not given back one by one).
- */
-void mfs_fh_fini(struct mfs *fs)
-{
-	while (fs->fhs) {
-		struct mfs_fh *fh = fs->fhs;
-
-		fs->fhs = fh->next;
-		fh_free(fh);
-	}
-	pthread_mutex_destroy(&fs->fh_lock);
-}
 
 static struct mfs *req_fs(fuse_req_t req)
 {
@@ -140,36 +42,6 @@ static void topo_unlock(struct mfs *fs, const struct mfs_row *row)
 		pthread_mutex_unlock(&fs->mc->lock);
 }
 
-/* Parent key: a "*" row names one more object than its directory. */
-static void parent_key(const struct mfs_row *row, const char *key, char *out, size_t cap)
-{
-	const char *slash = strrchr(key, '/');
-	size_t n = strlen(key);
-
-	if (mfs_row_is_wild(row))
-		n = slash ? (size_t)(slash - key) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, key, n);
-	out[n] = 0;
-}
-
-/* Does (@row, @key) exist right now? Topology lock held. */
-static bool exists(struct mfs *fs, const struct mfs_row *row, const char *key)
-{
-	char pkey[1024];
-
-	while (row->parent >= 0) {
-		if (mfs_row_is_wild(row) ? row->find(fs, key) < 0 :
-		    (row->present && !row->present(fs, key)))
-			return false;
-		parent_key(row, key, pkey, sizeof(pkey));
-		key = pkey;
-		row = &mfs_rows[row->parent];
-	}
-	return true;
-}
-
 static int node_of(struct mfs *fs, fuse_ino_t ino, const struct mfs_row **row, char **key)
 {
 	int rc = mfs_ino_lookup(fs, ino, row, key);
@@ -178,7 +50,7 @@ static int node_of(struct mfs *fs, fuse_ino_t ino, const struct mfs_row **row, c
 	if (rc < 0)
 		return rc;
 	topo_lock(fs, NULL);
-	ok = exists(fs, *row, *key);
+	ok = mfs_exists(fs, *row, *key);
 	topo_unlock(fs, NULL);
 	if (!ok) {
 		free(*key);
@@ -199,28 +71,6 @@ static int render(struct mfs *fs, const struct mfs_row *row, const char *key, st
 	return rc;
 }
 
-/* Resolve a ram file, run @fn on the view under the lock, then drop the view. */
-static int with_view(struct mfs *fs, const struct mfs_row *row, const char *key,
-		     int (*fn)(struct mfs_view *v, void *arg), void *arg)
-{
-	struct mfs_view v = { 0 };
-	int rc;
-
-	topo_lock(fs, NULL);
-	rc = row->ram(fs, key, &v);
-	if (rc == 0)
-		rc = fn(&v, arg);
-	topo_unlock(fs, NULL);
-	mfs_view_release(&v);
-	return rc;
-}
-
-static int view_size(struct mfs_view *v, void *arg)
-{
-	*(uint64_t *)arg = v->size;
-	return 0;
-}
-
 static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, fuse_ino_t ino,
 		   struct stat *st)
 {
@@ -234,7 +84,7 @@ static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, f
 	st->st_atim = st->st_mtim = st->st_ctim = fs->mount_time;
 	if (row->ram) {
 		uint64_t size = 0;
-		int rc = with_view(fs, row, key, view_size, &size);
+		int rc = mfs_ram_size(fs, row, key, &size);
 
 		st->st_size = (off_t)size;
 		return rc;
@@ -262,7 +112,7 @@ static void reply_entry(fuse_req_t req, struct mfs *fs, const struct mfs_row *ro
 	struct fuse_entry_param e = { 0 };
 	int rc;
 
-	e.ino = mfs_ino_ref(fs, row, key, &e.generation);
+	e.ino = mfs_ino_ref(fs, row, key);
 	if (!e.ino) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -295,32 +145,6 @@ static void mfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_da
 	fuse_reply_none(req);
 }
 
-/* The child row of @prow called @name, and its key. Topology lock held. */
-static const struct mfs_row *child(struct mfs *fs, const struct mfs_row *prow, const char *pkey,
-				   const char *name, struct vmm_buf *ckey)
-{
-	int pidx = (int)(prow - mfs_rows);
-
-	for (size_t i = 0; i < mfs_nr_rows; i++) {
-		const struct mfs_row *r = &mfs_rows[i];
-
-		if (r->parent != pidx)
-			continue;
-		vmm_buf_reset(ckey);
-		vmm_buf_puts(ckey, pkey);
-		if (mfs_row_is_wild(r)) {
-			if (*pkey)
-				vmm_buf_puts(ckey, "/");
-			vmm_buf_puts(ckey, name);
-			if (!ckey->oom && r->find(fs, ckey->data) == 0)
-				return r;
-		} else if (!strcmp(mfs_row_name(r), name) && (!r->present || r->present(fs, pkey))) {
-			return r;
-		}
-	}
-	return NULL;
-}
-
 static void mfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct mfs *fs = req_fs(req);
@@ -335,7 +159,7 @@ static void mfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	vmm_buf_init(&ckey);
 	topo_lock(fs, NULL);
-	row = S_ISDIR(prow->mode) ? child(fs, prow, pkey, name, &ckey) : NULL;
+	row = S_ISDIR(prow->mode) ? mfs_child(fs, prow, pkey, name, &ckey) : NULL;
 	topo_unlock(fs, NULL);
 	if (!S_ISDIR(prow->mode))
 		fuse_reply_err(req, ENOTDIR);
@@ -414,121 +238,16 @@ static void mfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	free(key);
 }
 
-/*
- * ---- directories: listed once per opendir, sliced by readdir ----
- *
- * The kernel does not count the numbers of readdir entries as lookups, so the
- * listing holds them until releasedir: while it is open, a stat of a listed
- * name gets the number the listing showed.
- */
-
-struct listing {
-	fuse_req_t req;
-	struct mfs *fs;
-	const struct mfs_row *row;
-	const char *pkey;
-	struct vmm_buf out;
-	struct vmm_buf key;
-	uint64_t *held;
-	size_t nr_held, cap_held;
-};
-
-/* The number of (@row, @key), held by the listing. Return: it, or 0 on ENOMEM. */
-static uint64_t listing_hold(struct listing *l, const struct mfs_row *row, const char *key)
-{
-	uint64_t ino;
-
-	if (l->nr_held == l->cap_held) {
-		size_t cap = l->cap_held ? l->cap_held * 2 : 64;
-		uint64_t *p = realloc(l->held, cap * sizeof(*p));
-
-		if (!p)
-			return 0;
-		l->held = p;
-		l->cap_held = cap;
-	}
-	ino = mfs_ino_hold(l->fs, row, key);
-	if (ino)
-		l->held[l->nr_held++] = ino;
-	return ino;
-}
-
-static void add_entry(struct listing *l, const char *name, const struct mfs_row *row,
-		      const char *key)
-{
-	struct stat st = { 0 };
-	size_t need;
-
-	st.st_ino = listing_hold(l, row, key);
-	if (!st.st_ino) {
-		l->out.oom = true;
-		return;
-	}
-	st.st_mode = row->mode & S_IFMT;
-	need = fuse_add_direntry(l->req, NULL, 0, name, NULL, 0);
-	if (l->out.len + need + 1 > l->out.cap) {
-		size_t cap = (l->out.cap ? l->out.cap * 2 : 4096) + need;
-		char *p = realloc(l->out.data, cap);
-
-		if (!p) {
-			l->out.oom = true;
-			return;
-		}
-		l->out.data = p;
-		l->out.cap = cap;
-	}
-	fuse_add_direntry(l->req, l->out.data + l->out.len, need, name, &st,
-			  (off_t)(l->out.len + need));
-	l->out.len += need;
-}
-
-static void add_wild(void *arg, const char *name)
-{
-	struct listing *l = arg;
-	const struct mfs_row *r = l->row;
-
-	vmm_buf_reset(&l->key);
-	vmm_buf_puts(&l->key, l->pkey);
-	if (*l->pkey)
-		vmm_buf_puts(&l->key, "/");
-	vmm_buf_puts(&l->key, name);
-	if (!l->key.oom)
-		add_entry(l, name, r, l->key.data);
-}
-
-static int list_dir(struct listing *l, const struct mfs_row *dir, const char *key)
-{
-	int idx = (int)(dir - mfs_rows), rc = 0;
-	char pk[1024];
-
-	add_entry(l, ".", dir, key);
-	if (dir->parent < 0) {
-		add_entry(l, "..", dir, key);
-	} else {
-		parent_key(dir, key, pk, sizeof(pk));
-		add_entry(l, "..", &mfs_rows[dir->parent], pk);
-	}
-	l->pkey = key;
-	for (size_t i = 0; i < mfs_nr_rows && rc == 0; i++) {
-		const struct mfs_row *r = &mfs_rows[i];
-
-		if (r->parent != idx)
-			continue;
-		l->row = r;
-		if (mfs_row_is_wild(r))
-			rc = r->list(l->fs, key, add_wild, l);
-		else if (!r->present || r->present(l->fs, key))
-			add_entry(l, mfs_row_name(r), r, key);
-	}
-	return rc < 0 ? rc : (l->out.oom || l->key.oom ? -ENOMEM : 0);
-}
+/* ---- directories: listed once per opendir (fs/listing.c), sliced by readdir ---- */
 
 static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mfs *fs = req_fs(req);
-	struct listing l = { .req = req, .fs = fs };
+	struct vmm_buf out;
 	const struct mfs_row *row;
 	struct mfs_fh *snap;
+	uint64_t *held = NULL;
+	size_t nr_held = 0;
 	char *key;
 	int rc = node_of(fs, ino, &row, &key);
 
@@ -536,26 +255,24 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	vmm_buf_init(&l.out);
-	vmm_buf_init(&l.key);
+	vmm_buf_init(&out);
 	topo_lock(fs, NULL);
-	rc = S_ISDIR(row->mode) ? list_dir(&l, row, key) : -ENOTDIR;
+	rc = S_ISDIR(row->mode) ? mfs_list_dir(req, fs, row, key, &out, &held, &nr_held) : -ENOTDIR;
 	topo_unlock(fs, NULL);
-	vmm_buf_free(&l.key);
 	free(key);
-	snap = rc == 0 ? fh_new(fs, row) : NULL;
+	snap = rc == 0 ? mfs_fh_new(fs, row) : NULL;
 	if (rc == 0 && !snap)
 		rc = -ENOMEM;
 	if (rc < 0) {
-		unhold_all(fs, l.held, l.nr_held);
-		free(l.held);
-		vmm_buf_free(&l.out);
+		mfs_unhold_all(fs, held, nr_held);
+		free(held);
+		vmm_buf_free(&out);
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	snap->buf = l.out;
-	snap->held = l.held;
-	snap->nr_held = l.nr_held;
+	snap->buf = out;
+	snap->held = held;
+	snap->nr_held = nr_held;
 	fi->fh = (uintptr_t)snap;
 	fuse_reply_open(req, fi);
 }
@@ -576,14 +293,14 @@ static void mfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct mfs_fh *snap = (struct mfs_fh *)(uintptr_t)fi->fh;
 
-	atomic_fetch_add(&snap->refs, 1);
+	mfs_fh_get(snap);
 	reply_slice(req, &snap->buf, size, off);
-	fh_put(snap);
+	mfs_fh_put(snap);
 }
 
 static void mfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
+	mfs_fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -615,7 +332,7 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc < 0)
 		goto fail;
 	rc = open_check(row, fi->flags);
-	if (rc == 0 && !(fh = fh_new(fs, row)))
+	if (rc == 0 && !(fh = mfs_fh_new(fs, row)))
 		rc = -ENOMEM;
 	if (rc < 0)
 		goto fail_key;
@@ -632,7 +349,7 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 	return;
 fail_fh:
-	fh_put(fh);
+	mfs_fh_put(fh);
 	fuse_reply_err(req, -rc);
 	return;
 fail_key:
@@ -643,63 +360,8 @@ fail:
 
 static void mfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
+	mfs_fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
-}
-
-struct span {
-	uint64_t off, len;
-	struct mfs_seg segs[MFS_SEGS_MAX];
-	int n;
-};
-
-static int view_segs(struct mfs_view *v, void *arg)
-{
-	struct span *sp = arg;
-
-	sp->n = mfs_view_segs(v, sp->off, sp->len, sp->segs, MFS_SEGS_MAX);
-	return sp->n < 0 ? sp->n : 0;
-}
-
-static unsigned data_segs(const struct span *sp)
-{
-	unsigned d = 0;
-
-	while (d < (unsigned)sp->n && sp->segs[d].type == MFS_SEG_DATA)
-		d++;
-	return d;
-}
-
-/* Guest memory goes out without an extra copy: the reply points into the mapping. */
-static void ram_read(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, size_t size, off_t off)
-{
-	struct span sp = { .off = (uint64_t)off, .len = size };
-	struct fuse_bufvec *bv;
-	unsigned d;
-	int rc = with_view(fs, fh->row, fh->key, view_segs, &sp);
-
-	if (rc < 0) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	d = data_segs(&sp);
-	if (sp.n == 0) {
-		fuse_reply_buf(req, NULL, 0);
-	} else if (d == 0) {
-		fuse_reply_err(req, EIO);
-	} else if (!(bv = calloc(1, sizeof(*bv) + d * sizeof(bv->buf[0])))) {
-		fuse_reply_err(req, ENOMEM);
-	} else {
-		bv->count = d;
-		for (unsigned i = 0; i < d; i++) {
-			bv->buf[i].mem = sp.segs[i].host;
-			bv->buf[i].size = sp.segs[i].len;
-			bv->buf[i].fd = -1;
-		}
-		fuse_reply_data(req, bv, 0);
-		free(bv);
-	}
-	mfs_segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
 }
 
 /*
@@ -738,47 +400,15 @@ static void mfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
 
 	if (fh->row->ram) {
-		ram_read(req, req_fs(req), fh, size, off);
+		mfs_ram_read(req, req_fs(req), fh->row, fh->key, size, off);
 		return;
 	}
-	atomic_fetch_add(&fh->refs, 1);
+	mfs_fh_get(fh);
 	if (fh->row->flags & MFS_GROWS)
 		grows_read(req, fh, size, off);
 	else
 		reply_slice(req, &fh->buf, size, off);
-	fh_put(fh);
-}
-
-/* The host may write where the guest may not: ROM included; io and holes end the write. */
-static void ram_write(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, const char *buf,
-		      size_t size, off_t off)
-{
-	struct span sp = { .off = (uint64_t)off, .len = size };
-	size_t done = 0;
-	unsigned d, i;
-	int rc = with_view(fs, fh->row, fh->key, view_segs, &sp);
-
-	if (rc < 0) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	d = data_segs(&sp);
-	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
-		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
-		done += sp.segs[i].len;
-	}
-	if (i) {
-		/* after the copy, so a log read in between cannot lose this write */
-		topo_lock(fs, NULL);
-		while (i--)
-			vmm_accel_mark_dirty_host(fs->mc->accel, sp.segs[i].host, sp.segs[i].len);
-		topo_unlock(fs, NULL);
-	}
-	mfs_segs_release(sp.segs, (unsigned)sp.n);
-	if (done || size == 0)
-		fuse_reply_write(req, done);
-	else
-		fuse_reply_err(req, sp.n == 0 ? ENOSPC : (d ? EACCES : EIO));
+	mfs_fh_put(fh);
 }
 
 static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -790,7 +420,7 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	int rc;
 
 	if (fh->row->ram) {
-		ram_write(req, fs, fh, buf, size, off);
+		mfs_ram_write(req, fs, fh->row, fh->key, buf, size, off);
 		return;
 	}
 	if (!fh->row->write) {
@@ -807,44 +437,11 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		fuse_reply_write(req, size);
 }
 
-struct seek {
-	uint64_t off;
-	int whence;
-	int64_t result;
-};
-
-static int seek_view(struct mfs_view *v, void *arg)
-{
-	struct seek *sk = arg;
-	uint64_t pos = sk->off;
-	struct mfs_seg s;
-
-	if (pos >= v->size)
-		return -ENXIO;
-	for (;;) {
-		int rc = mfs_view_probe(v, pos, &s);
-
-		if (rc < 0)
-			return rc;
-		if (s.type == MFS_SEG_END) {
-			if (sk->whence == SEEK_DATA)
-				return -ENXIO;
-			sk->result = (int64_t)v->size;
-			return 0;
-		}
-		if ((s.type == MFS_SEG_DATA) == (sk->whence == SEEK_DATA)) {
-			sk->result = (int64_t)pos;
-			return 0;
-		}
-		pos += s.len;
-	}
-}
-
 static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		      struct fuse_file_info *fi)
 {
 	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
-	struct seek sk = { .off = (uint64_t)off, .whence = whence };
+	off_t result;
 	int rc;
 
 	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
@@ -852,17 +449,17 @@ static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		return;
 	}
 	if (fh->row->ram) {
-		rc = with_view(req_fs(req), fh->row, fh->key, seek_view, &sk);
+		rc = mfs_ram_seek(req_fs(req), fh->row, fh->key, off, whence, &result);
 	} else {
 		pthread_mutex_lock(&fh->lock);
 		rc = (uint64_t)off >= fh->buf.len ? -ENXIO : 0;
-		sk.result = whence == SEEK_DATA ? off : (off_t)fh->buf.len;
+		result = whence == SEEK_DATA ? off : (off_t)fh->buf.len;
 		pthread_mutex_unlock(&fh->lock);
 	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_lseek(req, (off_t)sk.result);
+		fuse_reply_lseek(req, result);
 }
 
 /*

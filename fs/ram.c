@@ -5,13 +5,19 @@
  * view it holds a reference on, or a RAM block) and the request is cut into
  * pieces: RAM-backed data (a RAM block reference is taken on each, so the
  * mapping outlives any edit made once the lock is dropped), io ranges and
- * holes. The copy itself runs without the lock. Device callbacks never run:
- * a read stops short at io or a hole and fails with EIO there.
+ * holes. The copy itself runs without the lock: a read replies with pointers
+ * into the mapping, a write copies in and then marks the pages dirty for
+ * KVM's log. Device callbacks never run: a read stops short at io or a hole
+ * and fails with EIO there; SEEK_DATA and SEEK_HOLE skip what is not RAM.
+ * This file serves the whole of a ram file: its size, read, write and seek.
  */
+#define FUSE_USE_VERSION 312
 #include <errno.h>
+#include <fuse_lowlevel.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vmm/flatview.h>
 #include <vmm/kvm.h>
@@ -23,7 +29,40 @@
 
 #define OFF_MAX ((uint64_t)INT64_MAX)
 
-void mfs_view_release(struct mfs_view *v)
+/**
+ * struct mfs_view - a ram file resolved under the topology lock
+ * @fv:   flat view the file reads through (a reference), or NULL
+ * @base: offset of file offset 0 inside @fv's address space, or inside @rb
+ * @rb:   RAM block the file reads directly (no reference: valid under the lock)
+ * @size: file size
+ * @io:   the whole object is an io region (every read is EIO)
+ */
+struct mfs_view {
+	struct vmm_flatview *fv;
+	struct vmm_ramblock *rb;
+	uint64_t base;
+	uint64_t size;
+	bool io;
+};
+
+enum mfs_seg_type { MFS_SEG_DATA, MFS_SEG_IO, MFS_SEG_HOLE, MFS_SEG_END };
+
+/**
+ * struct mfs_seg - one piece of a ram file at some offset
+ * @host: host address (DATA only)
+ * @len:  bytes to the end of the piece
+ * @rb:   RAM block holding @host (a reference once taken by view_segs)
+ * @ro_fd: backed by a read-only file (host writes impossible)
+ */
+struct mfs_seg {
+	enum mfs_seg_type type;
+	void *host;
+	uint64_t len;
+	struct vmm_ramblock *rb;
+	bool ro_fd;
+};
+
+static void view_release(struct mfs_view *v)
 {
 	if (v->fv)
 		vmm_flatview_unref(v->fv);
@@ -74,14 +113,14 @@ static int probe_fv(const struct vmm_flatview *fv, uint64_t addr, uint64_t left,
 }
 
 /**
- * mfs_view_probe() - what lies at @off of a resolved ram file
+ * view_probe() - what lies at @off of a resolved ram file
  * @v: the view (topology lock held)
  * @off: file offset
  * @s: (out) the piece starting at @off; MFS_SEG_END at or beyond the end
  *
  * Return: 0 or -EIO when the model is inconsistent.
  */
-int mfs_view_probe(const struct mfs_view *v, uint64_t off, struct mfs_seg *s)
+static int view_probe(const struct mfs_view *v, uint64_t off, struct mfs_seg *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (off >= v->size) {
@@ -103,8 +142,15 @@ int mfs_view_probe(const struct mfs_view *v, uint64_t off, struct mfs_seg *s)
 	return 0;
 }
 
+static void segs_release(struct mfs_seg *segs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (segs[i].type == MFS_SEG_DATA && segs[i].rb)
+			vmm_ramblock_unref(segs[i].rb);
+}
+
 /**
- * mfs_view_segs() - cut [@off, @off+@len) of a view into pieces
+ * view_segs() - cut [@off, @off+@len) of a view into pieces
  * @v: the view (topology lock held)
  * @off, @len: the request
  * @segs: (out) up to @max pieces; data pieces hold a RAM block reference
@@ -114,17 +160,17 @@ int mfs_view_probe(const struct mfs_view *v, uint64_t off, struct mfs_seg *s)
  * copies the data pieces and reports an io piece or hole that follows them.
  * Return: number of pieces (0 at end of file) or -errno.
  */
-int mfs_view_segs(const struct mfs_view *v, uint64_t off, uint64_t len, struct mfs_seg *segs,
-		  unsigned max)
+static int view_segs(const struct mfs_view *v, uint64_t off, uint64_t len, struct mfs_seg *segs,
+		     unsigned max)
 {
 	unsigned n = 0;
 
 	while (len && n < max) {
 		struct mfs_seg *s = &segs[n];
-		int rc = mfs_view_probe(v, off, s);
+		int rc = view_probe(v, off, s);
 
 		if (rc < 0) {
-			mfs_segs_release(segs, n);
+			segs_release(segs, n);
 			return rc;
 		}
 		if (s->type == MFS_SEG_END)
@@ -139,13 +185,6 @@ int mfs_view_segs(const struct mfs_view *v, uint64_t off, uint64_t len, struct m
 		len -= s->len;
 	}
 	return (int)n;
-}
-
-void mfs_segs_release(struct mfs_seg *segs, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (segs[i].type == MFS_SEG_DATA && segs[i].rb)
-			vmm_ramblock_unref(segs[i].rb);
 }
 
 static void view_of_fv(struct mfs_view *v, struct vmm_flatview *fv, uint64_t base, uint64_t size)
@@ -271,4 +310,166 @@ int mfs_ram_ramblock(struct mfs *fs, const char *key, struct mfs_view *v)
 	v->base = 0;
 	v->size = rb->used_length;
 	return 0;
+}
+
+/* ---- requests on an open ram file ---- */
+
+/* Resolve a ram file, run @fn on the view under the lock, then drop the view. */
+static int with_view(struct mfs *fs, const struct mfs_row *row, const char *key,
+		     int (*fn)(struct mfs_view *v, void *arg), void *arg)
+{
+	struct mfs_view v = { 0 };
+	int rc;
+
+	pthread_mutex_lock(&fs->mc->lock);
+	rc = row->ram(fs, key, &v);
+	if (rc == 0)
+		rc = fn(&v, arg);
+	pthread_mutex_unlock(&fs->mc->lock);
+	view_release(&v);
+	return rc;
+}
+
+static int view_size(struct mfs_view *v, void *arg)
+{
+	*(uint64_t *)arg = v->size;
+	return 0;
+}
+
+/* The size of the ram file (@row, @key): what getattr reports. */
+int mfs_ram_size(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *size)
+{
+	return with_view(fs, row, key, view_size, size);
+}
+
+struct span {
+	uint64_t off, len;
+	struct mfs_seg segs[MFS_SEGS_MAX];
+	int n;
+};
+
+static int span_segs(struct mfs_view *v, void *arg)
+{
+	struct span *sp = arg;
+
+	sp->n = view_segs(v, sp->off, sp->len, sp->segs, MFS_SEGS_MAX);
+	return sp->n < 0 ? sp->n : 0;
+}
+
+static unsigned data_segs(const struct span *sp)
+{
+	unsigned d = 0;
+
+	while (d < (unsigned)sp->n && sp->segs[d].type == MFS_SEG_DATA)
+		d++;
+	return d;
+}
+
+/* Guest memory goes out without an extra copy: the reply points into the mapping. */
+void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		  size_t size, off_t off)
+{
+	struct span sp = { .off = (uint64_t)off, .len = size };
+	struct fuse_bufvec *bv;
+	unsigned d;
+	int rc = with_view(fs, row, key, span_segs, &sp);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	d = data_segs(&sp);
+	if (sp.n == 0) {
+		fuse_reply_buf(req, NULL, 0);
+	} else if (d == 0) {
+		fuse_reply_err(req, EIO);
+	} else if (!(bv = calloc(1, sizeof(*bv) + d * sizeof(bv->buf[0])))) {
+		fuse_reply_err(req, ENOMEM);
+	} else {
+		bv->count = d;
+		for (unsigned i = 0; i < d; i++) {
+			bv->buf[i].mem = sp.segs[i].host;
+			bv->buf[i].size = sp.segs[i].len;
+			bv->buf[i].fd = -1;
+		}
+		fuse_reply_data(req, bv, 0);
+		free(bv);
+	}
+	segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
+}
+
+/* The host may write where the guest may not: ROM included; io and holes end the write. */
+void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		   const char *buf, size_t size, off_t off)
+{
+	struct span sp = { .off = (uint64_t)off, .len = size };
+	size_t done = 0;
+	unsigned d, i;
+	int rc = with_view(fs, row, key, span_segs, &sp);
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	d = data_segs(&sp);
+	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
+		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
+		done += sp.segs[i].len;
+	}
+	if (i) {
+		/* after the copy, so a log read in between cannot lose this write */
+		pthread_mutex_lock(&fs->mc->lock);
+		while (i--)
+			vmm_accel_mark_dirty_host(fs->mc->accel, sp.segs[i].host, sp.segs[i].len);
+		pthread_mutex_unlock(&fs->mc->lock);
+	}
+	segs_release(sp.segs, (unsigned)sp.n);
+	if (done || size == 0)
+		fuse_reply_write(req, done);
+	else
+		fuse_reply_err(req, sp.n == 0 ? ENOSPC : (d ? EACCES : EIO));
+}
+
+struct seek {
+	uint64_t off;
+	int whence;
+	int64_t result;
+};
+
+static int seek_view(struct mfs_view *v, void *arg)
+{
+	struct seek *sk = arg;
+	uint64_t pos = sk->off;
+	struct mfs_seg s;
+
+	if (pos >= v->size)
+		return -ENXIO;
+	for (;;) {
+		int rc = view_probe(v, pos, &s);
+
+		if (rc < 0)
+			return rc;
+		if (s.type == MFS_SEG_END) {
+			if (sk->whence == SEEK_DATA)
+				return -ENXIO;
+			sk->result = (int64_t)v->size;
+			return 0;
+		}
+		if ((s.type == MFS_SEG_DATA) == (sk->whence == SEEK_DATA)) {
+			sk->result = (int64_t)pos;
+			return 0;
+		}
+		pos += s.len;
+	}
+}
+
+/* SEEK_DATA and SEEK_HOLE in a ram file: holes and io ranges are not data. */
+int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
+		 int whence, off_t *result)
+{
+	struct seek sk = { .off = (uint64_t)off, .whence = whence };
+	int rc = with_view(fs, row, key, seek_view, &sk);
+
+	*result = (off_t)sk.result;
+	return rc;
 }

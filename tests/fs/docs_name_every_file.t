@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # README documents every file of the mount, and so does mtreefs(1): each
-# name in the file table (fs/table.c, the one place the tree is described)
-# must appear in both, so a row added without its documentation fails here.
+# name in the file table (the rows of fs/*.c, which fs/table.c joins into the
+# one description of the tree) must appear in both, so a row added without its documentation fails here.
 # Names are matched as words ("ram" in a sentence about ram files does not
 # count for "ram_size").
 set -u
@@ -15,10 +15,10 @@ ok() { # ok COND-STATUS DESCRIPTION
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
 }
 
-names=$(sed -n 's/.*\.pattern = "\([^"]*\)".*/\1/p' "$top/fs/table.c" |
+names=$(cat "$top"/fs/*.c | sed -n 's/.*\.pattern = "\([^"]*\)".*/\1/p' |
 	awk -F/ '$NF != "*" && $NF != "" { print $NF }' | sort -u)
 [ -n "$names" ]
-ok $? "file names found in fs/table.c"
+ok $? "file names found in the rows of fs/*.c"
 # The man page source with its escapes undone: "mtree\-D" is "mtree-D".
 man=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$top/doc/mtreefs.1")
 for name in $names; do

@@ -3,8 +3,8 @@
 #
 # Every generated file of a mount built from a script equals what the offline
 # renderer (mtree render) prints for the same script; the tree has the shape
-# of SPEC section 5, links resolve, names with '/' are escaped, and attribute
-# files print the model's values.
+# README.md's "The filesystem" and mtreefs(1) describe, links resolve, names
+# with '/' are escaped, and attribute files print the model's values.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need_fuse
 [ -x "$MTREE" ] || skip_all "$MTREE is not built"

@@ -10,7 +10,8 @@
 # grows by a walk's worth of names each round). Also: readdir numbers match
 # stat while the listing is open; the numbers of an open directory listing
 # are given back when it is closed; open files keep working after their
-# inodes were forgotten; a reused number stands for its new file.
+# inodes were forgotten; a number the kernel forgot is never handed out
+# again (tests/fs/inode_numbers_unique.t checks that walk by walk).
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need_fuse
 need_tool python3
@@ -88,15 +89,15 @@ is "$grew_ok" "$ROUNDS" "every walk looked up more than $NR new names"
 if [ $ROOT -eq 1 ]; then
 	is "$bounded_ok" "$ROUNDS" "every round the table returned to within 10 of its baseline $base"
 	[ "$(stat_of free)" -gt "$NR" ]
-	ok $? "forgotten numbers wait on the free list for reuse"
+	ok $? "forgotten entries were freed (their numbers retired)"
 	[ "$(stat_of lookups)" -lt 50 ]
 	ok $? "FORGETs gave back the walks' lookups ($(stat_of lookups) left)"
 else
 	T_N=$((T_N + 1)); echo "ok $T_N # SKIP not root: no drop_caches, no FORGETs to observe"
 fi
 
-# Reused numbers stand for their new files, and a stat agrees with readdir
-# while the listing is open (it holds the numbers it reported).
+# A stat agrees with readdir while the listing is open (it holds the numbers
+# it reported), and files keep answering for their own objects.
 python3 - "$MNT" "$(fv_id)" >"$T_DIR/py.out" 2>&1 <<'PY'
 import os, sys
 mnt, fv = sys.argv[1], sys.argv[2]
@@ -121,7 +122,7 @@ print(len(bad))
 for b in bad[:10]:
     print("# " + b)
 PY
-is "$(head -n 1 "$T_DIR/py.out")" "0" "readdir numbers match stat; reused numbers name their new files"
+is "$(head -n 1 "$T_DIR/py.out")" "0" "readdir numbers match stat; files name their own objects"
 sed -n '2,$p' "$T_DIR/py.out"
 
 # Open files outlive their inodes: the kernel may not forget an open file's

@@ -3,10 +3,10 @@
 #
 # Concurrency of the inode table: walkers stat and read flatviews/ and
 # regions/ while an editor makes new flat views and drop_caches makes the
-# kernel send FORGETs, so lookups, forgets, listings and number reuse race
+# kernel send FORGETs, so lookups, forgets, listings and freeing race
 # on the daemon's threads. A walker may see a vanished object (ENOENT) but
 # never ESTALE (a number freed while the kernel still held it) nor a file
-# that answers for another object (a reused number mapped wrongly); after
+# that answers for another object (a number mapped wrongly); after
 # the run the table is back near its baseline, and the daemon (also run as
 # an ASan and a TSan build through $BUILD) reports nothing.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
