@@ -55,51 +55,34 @@ int mfs_reject(struct mfs *fs, const struct mfs_row *row, const char *key, const
 	return err->code;
 }
 
-static const char *bool_word(const char *v)
-{
-	static const char *const on[] = { "1", "on", "true", "yes", "y" };
-	static const char *const off[] = { "0", "off", "false", "no", "n" };
-
-	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
-		if (!strcasecmp(v, on[i]))
-			return "on";
-		if (!strcasecmp(v, off[i]))
-			return "off";
-	}
-	return v;
-}
-
-static bool is_bool_key(const char *k)
-{
-	return !strcmp(k, "enabled") || !strcmp(k, "readonly") || !strcmp(k, "nonvolatile") ||
-	       !strcmp(k, "romd") || !strcmp(k, "log-dirty");
-}
-
 /* An attribute write is sugar for "set ID KEY VALUE": exactly one value token. */
 MFS_WRITE(mfs_set_write)
 {
+	const struct vmm_ctl_key *k = vmm_ctl_key_find_file(strrchr(row->pattern, '/') + 1);
 	char val[128], id[VMM_ID_MAX + 1];
 	struct vmm_buf cmd;
 	size_t n = len;
 	unsigned line;
 	int rc;
 
+	if (!k)
+		return -EACCES;
 	while (n && isspace((unsigned char)buf[n - 1]))
 		n--;
 	if (mfs_key_part(key, 0, val, sizeof(val)) < 0 || mfs_unescape(val, id, sizeof(id)) < 0)
 		return -ENOENT;
 	vmm_buf_init(&cmd);
-	vmm_buf_printf(&cmd, "set %s %s ", id, row->set);
+	vmm_buf_printf(&cmd, "set %s %s ", id, k->key);
 	if (n == 0 || n >= sizeof(val) || memchr(buf, '\n', n) || memchr(buf, ' ', n) ||
 	    memchr(buf, '#', n) || memchr(buf, 0, n)) {
 		vmm_buf_put(&cmd, buf, n < sizeof(val) ? n : sizeof(val));
-		vmm_err_set(err, -EINVAL, "expected one value for %s", row->set);
+		vmm_err_set(err, -EINVAL, "expected one value for %s", k->key);
 		rc = mfs_reject(fs, row, key, cmd.data, cmd.len, err);
 		goto out;
 	}
 	memcpy(val, buf, n);
 	val[n] = 0;
-	vmm_buf_puts(&cmd, is_bool_key(row->set) ? bool_word(val) : val);
+	vmm_buf_puts(&cmd, val);
 	vmm_buf_puts(&cmd, "\n");
 	rc = cmd.oom ? -ENOMEM : ctl_exec(fs, NULL, cmd.data, cmd.len, err, &line);
 	if (rc < 0)

@@ -47,17 +47,15 @@ int mfs_reject(struct mfs *fs, const struct mfs_row *row, const char *key, const
 /* A ctl write: one transaction; a rejection is logged with its failing line. */
 int mfs_ctl_write(struct mfs *fs, const struct mfs_row *row, const char *key, const char *region,
 		  const char *buf, size_t len, struct vmm_err *err);
-/* An attribute write: "set ID KEY VALUE", the key being the row's @set. */
+/* An attribute write: "set ID KEY VALUE", the key named by vmm_ctl_key_find_file(). */
 MFS_WRITE(mfs_set_write);
 
 /* Addresses and sizes print as 0x%x, up to 2^64 (a 16 EiB region's size). */
 static inline void mfs_put_hex(struct vmm_buf *out, vmm_u128 v)
 {
-	if (v >> 64)
-		vmm_buf_printf(out, "0x%" PRIx64 "%016" PRIx64 "\n", (uint64_t)(v >> 64),
-			       (uint64_t)v);
-	else
-		vmm_buf_printf(out, "0x%" PRIx64 "\n", (uint64_t)v);
+	char buf[VMM_U128_BUF];
+
+	vmm_buf_printf(out, "%s\n", vmm_u128_fmt(v, VMM_U128_HEX, buf));
 }
 
 #endif

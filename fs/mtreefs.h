@@ -92,7 +92,6 @@ typedef void (*mfs_list_cb)(void *arg, const char *name);
  * @present: fixed rows: whether the file exists for @key (NULL: always)
  * @render:  regular files: the content; symlinks: the target
  * @write:   one write() (one transaction); fills @err on rejection
- * @set:     attribute files: the `set` key a write becomes
  * @ram:     ram files: resolve into a view
  * @parent:  index of the parent row (filled at start-up)
  */
@@ -106,7 +105,6 @@ struct mfs_row {
 	int (*render)(struct mfs *fs, const char *key, struct vmm_buf *out);
 	int (*write)(struct mfs *fs, const struct mfs_row *row, const char *key,
 		     const char *buf, size_t len, struct vmm_err *err);
-	const char *set;
 	int (*ram)(struct mfs *fs, const char *key, struct mfs_view *v);
 	int parent;
 };

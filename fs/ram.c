@@ -74,14 +74,6 @@ static uint64_t clamp_size(vmm_u128 size)
 	return size > OFF_MAX ? OFF_MAX : (uint64_t)size;
 }
 
-/* A range reads from RAM when its leaf is ram/rom, or a ROM device in romd mode. */
-static bool range_is_data(const struct vmm_flat_range *fr)
-{
-	if (!fr->mr->rb)
-		return false;
-	return fr->mr->type != VMM_MR_ROMD || fr->romd_mode;
-}
-
 static int probe_fv(const struct vmm_flatview *fv, uint64_t addr, uint64_t left,
 		    struct mfs_seg *s)
 {
@@ -101,14 +93,14 @@ static int probe_fv(const struct vmm_flatview *fv, uint64_t addr, uint64_t left,
 	fr = vmm_flatview_range(fv, i);
 	end = fr->start + fr->size;
 	s->len = end - addr < left ? (uint64_t)(end - addr) : left;
-	if (!range_is_data(fr)) {
+	if (!vmm_mr_reads_ram(fr->mr, fr->romd_mode)) {
 		s->type = MFS_SEG_IO;
 		return 0;
 	}
 	s->type = MFS_SEG_DATA;
 	s->rb = fr->mr->rb;
 	s->ro_fd = fr->mr->rb->flags & VMM_RB_READONLY_FD;
-	s->host = vmm_mr_host(fr->mr, (uint64_t)(fr->offset_in_region + (addr - fr->start)));
+	s->host = vmm_flat_range_host(fr, addr);
 	return s->host ? 0 : -EIO;
 }
 
@@ -416,13 +408,9 @@ void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, co
 		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
 		done += sp.segs[i].len;
 	}
-	if (i) {
-		/* after the copy, so a log read in between cannot lose this write */
-		pthread_mutex_lock(&fs->mc->lock);
-		while (i--)
-			vmm_accel_mark_dirty_host(fs->mc->accel, sp.segs[i].host, sp.segs[i].len);
-		pthread_mutex_unlock(&fs->mc->lock);
-	}
+	/* after the copy, so a log read in between cannot lose this write */
+	while (i--)
+		vmm_machine_mark_dirty(fs->mc, sp.segs[i].host, sp.segs[i].len);
 	segs_release(sp.segs, (unsigned)sp.n);
 	if (done || size == 0)
 		fuse_reply_write(req, done);

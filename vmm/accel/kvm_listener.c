@@ -157,13 +157,10 @@ static bool wants_slot(const struct vmm_accel *a, const struct vmm_section *s)
 {
 	const struct vmm_mr *mr = s->mr;
 
-	if (!mr->rb || !mr->rb->host)
+	if (!vmm_mr_reads_ram(mr, s->romd_mode) || !mr->rb->host)
 		return false;
-	if (mr->type == VMM_MR_RAM || mr->type == VMM_MR_ROM)
-		return true;
-	if (mr->type != VMM_MR_ROMD)
-		return false;
-	return vmm_accel_caps(a)->readonly_mem && s->romd_mode;
+	/* a ROM device in romd mode needs KVM's readonly slots */
+	return mr->type != VMM_MR_ROMD || vmm_accel_caps(a)->readonly_mem;
 }
 
 static bool is_memory_as(const struct vmm_section *s)

@@ -17,10 +17,9 @@
 
 static void put_size(struct vmm_buf *out, vmm_u128 v)
 {
-	if (v == VMM_U64_LIMIT)
-		vmm_buf_puts(out, " 16E");
-	else
-		vmm_buf_printf(out, " 0x%" PRIx64, (uint64_t)v);
+	char buf[VMM_U128_BUF];
+
+	vmm_buf_printf(out, " %s", vmm_u128_fmt(v, VMM_U128_SIZE, buf));
 }
 
 static void put_opt(struct vmm_buf *out, const char *key, const char *v)

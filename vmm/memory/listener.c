@@ -59,10 +59,12 @@ static bool fr_equal(const struct vmm_flat_range *a, const struct vmm_flat_range
 static int listener_failed(struct commit_ctx *c, int r, const char *what,
 			   const struct vmm_section *s)
 {
+	char at[VMM_U128_BUF], size[VMM_U128_BUF];
+
 	return vmm_err_set(c->err, r < 0 ? r : -EIO,
-			   "memory listener refused %s of %s at 0x%llx+0x%llx in \"%s\": %s",
-			   what, s->mr->id, (unsigned long long)vmm_u128_lo(s->offset_within_as),
-			   (unsigned long long)vmm_u128_lo(s->size), s->as->name,
+			   "memory listener refused %s of %s at %s+%s in \"%s\": %s",
+			   what, s->mr->id, vmm_u128_fmt(s->offset_within_as, VMM_U128_HEX, at),
+			   vmm_u128_fmt(s->size, VMM_U128_HEX, size), s->as->name,
 			   strerror(r < 0 ? -r : EIO));
 }
 
