@@ -36,28 +36,23 @@
 struct vmm_ramlist {
 	struct vmm_ramblock *head;
 	size_t count;
+	/* fault injection: the fault_countdown-th next allocation fails with fault_errno */
+	unsigned fault_countdown;
+	int fault_errno;
 };
 
-/* Fault injection: the countdown-th next backend allocation fails with fault_errno. */
-static _Atomic unsigned fault_countdown;
-static _Atomic int fault_errno;
-
-void vmm_ramblock_inject_fault(unsigned n, int errno_val)
+void vmm_ramlist_inject_fault(struct vmm_ramlist *rl, unsigned n, int neg_errno)
 {
-	fault_errno = errno_val;
-	fault_countdown = errno_val ? n : 0;
+	rl->fault_errno = neg_errno;
+	rl->fault_countdown = neg_errno ? n : 0;
 }
 
-/* True when this allocation is the one a test asked to fail. */
-static bool fault_hit(void)
+/* The injected fault (-errno), if this allocation is the one a test armed it for. */
+static int fault_take(struct vmm_ramlist *rl)
 {
-	unsigned n = fault_countdown;
-
-	while (n) {
-		if (atomic_compare_exchange_weak(&fault_countdown, &n, n - 1))
-			return n == 1;
-	}
-	return false;
+	if (!rl->fault_countdown || --rl->fault_countdown)
+		return 0;
+	return rl->fault_errno;
 }
 
 static uint64_t host_page_size(void)
@@ -281,13 +276,14 @@ static int backend_open(struct vmm_ramblock *rb, uint64_t *map_len, struct vmm_e
 }
 
 /* Back @rb with memory: open the backend and map it the QEMU way. */
-static int backend_alloc(struct vmm_ramblock *rb, struct vmm_err *err)
+static int backend_alloc(struct vmm_ramlist *rl, struct vmm_ramblock *rb,
+			 struct vmm_err *err)
 {
 	uint64_t map_len, align;
-	int r;
+	int r = fault_take(rl);
 
-	if (fault_hit())
-		return vmm_err_set(err, -fault_errno, "injected fault allocating %s", rb->idstr);
+	if (r)
+		return vmm_err_set(err, r, "injected fault allocating %s", rb->idstr);
 	r = backend_open(rb, &map_len, err);
 	if (r < 0)
 		return r;
@@ -393,7 +389,7 @@ int vmm_ramblock_new(struct vmm_ramlist *rl, const char *idstr, uint64_t size,
 		vmm_err_set(err, r, "no gap of 0x%llx bytes in the ram_addr space",
 			    (unsigned long long)rb->max_length);
 	if (!r)
-		r = backend_alloc(rb, err);
+		r = backend_alloc(rl, rb, err);
 	if (r)
 		goto fail_destroy;
 	ramlist_insert(rl, rb);
@@ -442,6 +438,12 @@ int vmm_ramblock_resize(struct vmm_ramblock *rb, uint64_t new_size, struct vmm_e
 				   (unsigned long long)rb->max_length);
 	rb->used_length = n;
 	return 0;
+}
+
+void vmm_ramblock_extent(const struct vmm_ramblock *rb, uintptr_t *start, size_t *len)
+{
+	*start = (uintptr_t)(rb->reserved ? rb->reserved : rb->host);
+	*len = rb->reserved ? rb->reserved_len : (size_t)rb->max_length;
 }
 
 void vmm_ramblock_ref(struct vmm_ramblock *rb)
