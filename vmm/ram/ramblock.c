@@ -21,7 +21,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "ramblock_priv.h"
+#include "ramlist_priv.h"
 
 /* QEMU_VMALLOC_ALIGN on x86-64 Linux: host mappings start on a 2 MiB boundary. */
 #define RAM_VMALLOC_ALIGN	(2ull << 20)

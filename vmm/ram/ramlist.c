@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ramblock_priv.h"
+#include "ramlist_priv.h"
 
 #define RB_OF(node, member) \
 	((struct rb_int *)((char *)(node) - offsetof(struct rb_int, member)))

@@ -4,8 +4,8 @@
  * list of one model: order, names, ram_addr placement) share: the block as
  * the list indexes it, and the list itself.
  */
-#ifndef RAMBLOCK_PRIV_H
-#define RAMBLOCK_PRIV_H
+#ifndef RAMLIST_PRIV_H
+#define RAMLIST_PRIV_H
 
 #include <stdbool.h>
 #include <stdint.h>
