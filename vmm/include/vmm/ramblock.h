@@ -53,7 +53,7 @@ struct vmm_ramblock {
 	char *path;
 	struct vmm_mr *mr;
 	atomic_uint refs;
-	/* reservation, for munmap */
+	/* reservation, for munmap (readers: vmm_ramblock_extent()) */
 	void *reserved;
 	size_t reserved_len;
 	struct vmm_ramblock *next;	/* list order: max_length descending */
