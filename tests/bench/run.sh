@@ -1,11 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# `make bench`: the SPEC section 8 benchmarks. Builds the benchmark
+# `make bench`: the SPEC section 8 benchmarks. Builds the two benchmark
 # programs (bench_fs: the client of a mount; bench_lib: the library without
-# FUSE; bench_ramblock: RAM-block creation at 500 and 10,000 blocks) into
-# $BUILD/bench, generates the N-region topologies there once, and measures
-# each figure next to a physical or peer reference taken in the same
+# FUSE) into $BUILD/bench, generates the N-region topologies there once, and
+# measures each figure next to a physical or peer reference taken in the same
 # run: the RAM block's own memfd (read through /proc/PID/fd), QEMU's pmemsave,
 # `xp` and `info mtree -f` over QMP (skipped, and said so, when QEMU is absent),
 # and the 1k-region cost for the scaling targets. The table is printed and
@@ -45,6 +44,7 @@ $CC $BFLAGS -o "$OUT/bench_fs" tests/bench/bench_fs.c || die "bench_fs does not 
 # shellcheck disable=SC2086
 $CC $BFLAGS -Ivmm/include -pthread -o "$OUT/bench_lib" tests/bench/bench_lib.c \
 	"$BUILD_DIR/libvmm.a" -pthread -lm || die "bench_lib does not build"
+# bench_ramblock: RAM-block creation at 500 and at 10,000 blocks (row 5).
 # shellcheck disable=SC2086
 $CC $BFLAGS -Ivmm/include -pthread -o "$OUT/bench_ramblock" tests/bench/bench_ramblock.c \
 	"$BUILD_DIR/libvmm.a" -pthread -lm || die "bench_ramblock does not build"
