@@ -2,8 +2,7 @@
 /*
  * RAM blocks, after QEMU 7.2's softmmu/physmem.c and util/mmap-alloc.c: the
  * host memory behind ram, rom and romd regions. A block gets an offset in the
- * ram_addr space (best fit among the gaps that follow each block, each
- * candidate rounded up to 256 KiB), the list stays sorted biggest first, and
+ * ram_addr space and a place in the biggest-first list from ramlist.c, and
  * its host mapping is made the way qemu_ram_mmap() makes it: a PROT_NONE
  * reservation of size + align, the block mapped MAP_FIXED at the aligned
  * address inside, one PROT_NONE guard page kept after it, the rest returned.
