@@ -44,8 +44,13 @@ $CC $BFLAGS -o "$OUT/bench_fs" tests/bench/bench_fs.c || die "bench_fs does not 
 # shellcheck disable=SC2086
 $CC $BFLAGS -Ivmm/include -pthread -o "$OUT/bench_lib" tests/bench/bench_lib.c \
 	"$BUILD_DIR/libvmm.a" -pthread -lm || die "bench_lib does not build"
+# bench_ramblock: RAM-block creation at 500 and at 10,000 blocks (row 5).
+# shellcheck disable=SC2086
+$CC $BFLAGS -Ivmm/include -pthread -o "$OUT/bench_ramblock" tests/bench/bench_ramblock.c \
+	"$BUILD_DIR/libvmm.a" -pthread -lm || die "bench_ramblock does not build"
 BFS=$OUT/bench_fs
 BLIB=$OUT/bench_lib
+BRB=$OUT/bench_ramblock
 
 # ---- helpers ----
 kv() { # kv KEY "k=v k=v ...": the value of KEY
@@ -356,6 +361,17 @@ report_views() {
 		"$(verdict "$CAT_D < 250")"
 }
 
+# ---- 5: RAM block creation as blocks accumulate (4 KiB anonymous blocks) ----
+bench_ramblock() {
+	b=$($BRB 500 10000 100) || die "bench_ramblock"
+	lo=$(kv lo_us "$b"); hi=$(kv hi_us "$b"); r=$(calc "$hi / $lo")
+	row 5 "create a 4 KiB RAM block at 10,000 blocks (median of 100)" "$hi us" \
+		"same at 500 blocks" "$lo us" "${r}x" "<= 2x" "$(verdict "$r <= 2")"
+	row 5 "create a 4 KiB RAM block at 10,000 blocks (median of 100)" "$hi us" \
+		"its mmap/munmap/madvise calls alone, at 10,000 mappings" \
+		"$(kv raw_hi_us "$b") us" "$(calc "$hi / $(kv raw_hi_us "$b")")x" "-" "-"
+}
+
 # ---- the table ----
 print_table() {
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -382,6 +398,7 @@ bench_qemu
 bench_topo
 report_topo
 report_views
+bench_ramblock
 print_table
 echo
 echo "total time: $(($(date +%s) - start)) s; written to $MD and $TSV"

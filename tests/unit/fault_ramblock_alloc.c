@@ -93,9 +93,9 @@ static void fail_nth(unsigned nth, int code)
 	if (!env_init(&e))
 		return;
 	before = snapshot(&e);
-	vmm_ramblock_inject_fault(nth, code);
+	vmm_ramlist_inject_fault(vmm_memory_ramlist(e.m), nth, -code);
 	r = exec(&e, write_text, &err, &line);
-	vmm_ramblock_inject_fault(0, 0);
+	vmm_ramlist_inject_fault(vmm_memory_ramlist(e.m), 0, 0);
 	after = snapshot(&e);
 	is(r, -code, "block %u of %u fails with %s: the write fails (%s)", nth, NR_BLOCKS,
 	   strerror(code), err.msg);

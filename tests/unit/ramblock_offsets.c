@@ -118,7 +118,7 @@ static void test_fault(void)
 {
 	struct vmm_ramlist *rl = vmm_ramlist_new();
 
-	vmm_ramblock_inject_fault(2, ENOMEM);
+	vmm_ramlist_inject_fault(rl, 2, -ENOMEM);
 	is(vmm_ramblock_new(rl, "f1", 4 * K, 0, "anon", NULL, NULL), 0, "first allocation fine");
 	is(vmm_ramblock_new(rl, "f2", 4 * K, 0, "anon", NULL, NULL), -ENOMEM,
 	   "second allocation fails as injected");

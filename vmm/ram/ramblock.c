@@ -2,8 +2,7 @@
 /*
  * RAM blocks, after QEMU 7.2's softmmu/physmem.c and util/mmap-alloc.c: the
  * host memory behind ram, rom and romd regions. A block gets an offset in the
- * ram_addr space (best fit among the gaps that follow each block, each
- * candidate rounded up to 256 KiB), the list stays sorted biggest first, and
+ * ram_addr space and a place in the biggest-first list from ramlist.c, and
  * its host mapping is made the way qemu_ram_mmap() makes it: a PROT_NONE
  * reservation of size + align, the block mapped MAP_FIXED at the aligned
  * address inside, one PROT_NONE guard page kept after it, the rest returned.
@@ -21,44 +20,14 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <vmm/ramblock.h>
+#include "ramlist_priv.h"
 
-/* QEMU aligns ram_addr offsets to one long of dirty bitmap: 64 pages of 4 KiB. */
-#define RAM_OFFSET_ALIGN	(64ull << 12)
 /* QEMU_VMALLOC_ALIGN on x86-64 Linux: host mappings start on a 2 MiB boundary. */
 #define RAM_VMALLOC_ALIGN	(2ull << 20)
 #define RAM_IDSTR_MAX		256	/* sizeof(RAMBlock.idstr) */
-#define RAM_ADDR_MAX		UINT64_MAX
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC		0x958458f6
 #endif
-
-struct vmm_ramlist {
-	struct vmm_ramblock *head;
-	size_t count;
-};
-
-/* Fault injection: the countdown-th next backend allocation fails with fault_errno. */
-static _Atomic unsigned fault_countdown;
-static _Atomic int fault_errno;
-
-void vmm_ramblock_inject_fault(unsigned n, int errno_val)
-{
-	fault_errno = errno_val;
-	fault_countdown = errno_val ? n : 0;
-}
-
-/* True when this allocation is the one a test asked to fail. */
-static bool fault_hit(void)
-{
-	unsigned n = fault_countdown;
-
-	while (n) {
-		if (atomic_compare_exchange_weak(&fault_countdown, &n, n - 1))
-			return n == 1;
-	}
-	return false;
-}
 
 static uint64_t host_page_size(void)
 {
@@ -72,87 +41,6 @@ static uint64_t host_page_size(void)
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
-}
-
-struct vmm_ramlist *vmm_ramlist_new(void)
-{
-	return calloc(1, sizeof(struct vmm_ramlist));
-}
-
-void vmm_ramlist_free(struct vmm_ramlist *rl)
-{
-	if (!rl)
-		return;
-	while (rl->head)
-		vmm_ramblock_remove(rl, rl->head);
-	free(rl);
-}
-
-struct vmm_ramblock *vmm_ramlist_first(struct vmm_ramlist *rl)
-{
-	return rl->head;
-}
-
-struct vmm_ramblock *vmm_ramlist_find(struct vmm_ramlist *rl, const char *idstr)
-{
-	struct vmm_ramblock *rb;
-
-	for (rb = rl->head; rb; rb = rb->next)
-		if (!strcmp(rb->idstr, idstr))
-			return rb;
-	return NULL;
-}
-
-size_t vmm_ramlist_count(const struct vmm_ramlist *rl)
-{
-	return rl->count;
-}
-
-/*
- * find_ram_offset(): every block proposes the first 256 KiB boundary at or
- * after its end; the proposal whose gap to the next block above it is the
- * smallest that still fits wins, earlier blocks (list order) winning ties.
- * An empty list gives 0; the space below the lowest block is never offered.
- */
-static int find_ram_offset(const struct vmm_ramlist *rl, uint64_t size, uint64_t *out)
-{
-	uint64_t offset = RAM_ADDR_MAX, mingap = RAM_ADDR_MAX;
-	const struct vmm_ramblock *b, *n;
-
-	if (!rl->head) {
-		*out = 0;
-		return 0;
-	}
-	for (b = rl->head; b; b = b->next) {
-		uint64_t cand, next = RAM_ADDR_MAX;
-
-		if (b->offset + b->max_length > RAM_ADDR_MAX - RAM_OFFSET_ALIGN)
-			continue;
-		cand = round_up(b->offset + b->max_length, RAM_OFFSET_ALIGN);
-		for (n = rl->head; n; n = n->next)
-			if (n->offset >= cand && n->offset < next)
-				next = n->offset;
-		if (next - cand >= size && next - cand < mingap) {
-			offset = cand;
-			mingap = next - cand;
-		}
-	}
-	if (offset == RAM_ADDR_MAX)
-		return -ENOSPC;
-	*out = offset;
-	return 0;
-}
-
-/* Insert before the first block that is strictly smaller: equal sizes keep insertion order. */
-static void ramlist_insert(struct vmm_ramlist *rl, struct vmm_ramblock *rb)
-{
-	struct vmm_ramblock **pp = &rl->head;
-
-	while (*pp && (*pp)->max_length >= rb->max_length)
-		pp = &(*pp)->next;
-	rb->next = *pp;
-	*pp = rb;
-	rl->count++;
 }
 
 /*
@@ -281,13 +169,14 @@ static int backend_open(struct vmm_ramblock *rb, uint64_t *map_len, struct vmm_e
 }
 
 /* Back @rb with memory: open the backend and map it the QEMU way. */
-static int backend_alloc(struct vmm_ramblock *rb, struct vmm_err *err)
+static int backend_alloc(struct vmm_ramlist *rl, struct vmm_ramblock *rb,
+			 struct vmm_err *err)
 {
 	uint64_t map_len, align;
-	int r;
+	int r = ramlist_fault_take(rl);
 
-	if (fault_hit())
-		return vmm_err_set(err, -fault_errno, "injected fault allocating %s", rb->idstr);
+	if (r)
+		return vmm_err_set(err, r, "injected fault allocating %s", rb->idstr);
 	r = backend_open(rb, &map_len, err);
 	if (r < 0)
 		return r;
@@ -319,7 +208,7 @@ static void ramblock_destroy(struct vmm_ramblock *rb)
 		close(rb->fd);
 	free(rb->idstr);
 	free(rb->path);
-	free(rb);
+	free(rb_int(rb));
 }
 
 /* "anon", "memfd" or "file:PATH" (NULL or "" mean anon). */
@@ -368,6 +257,7 @@ int vmm_ramblock_new(struct vmm_ramlist *rl, const char *idstr, uint64_t size,
 		     uint64_t max_size, const char *backend, struct vmm_ramblock **out,
 		     struct vmm_err *err)
 {
+	struct rb_int *b, *after = NULL;
 	struct vmm_ramblock *rb;
 	int r;
 
@@ -376,9 +266,10 @@ int vmm_ramblock_new(struct vmm_ramlist *rl, const char *idstr, uint64_t size,
 				   RAM_IDSTR_MAX - 1);
 	if (vmm_ramlist_find(rl, idstr))
 		return vmm_err_set(err, -EEXIST, "RAM block \"%s\" already registered", idstr);
-	rb = calloc(1, sizeof(*rb));
-	if (!rb)
+	b = calloc(1, sizeof(*b));
+	if (!b)
 		return vmm_err_set(err, -ENOMEM, "out of memory");
+	rb = &b->pub;
 	rb->fd = -1;
 	rb->refs = 1;
 	rb->idstr = strdup(idstr);
@@ -388,15 +279,15 @@ int vmm_ramblock_new(struct vmm_ramlist *rl, const char *idstr, uint64_t size,
 	if (!r)
 		r = backend_parse(rb, backend, err);
 	if (!r)
-		r = find_ram_offset(rl, rb->max_length, &rb->offset);
+		r = ramlist_place(rl, rb->max_length, &rb->offset, &after);
 	if (r == -ENOSPC)
 		vmm_err_set(err, r, "no gap of 0x%llx bytes in the ram_addr space",
 			    (unsigned long long)rb->max_length);
 	if (!r)
-		r = backend_alloc(rb, err);
+		r = backend_alloc(rl, rb, err);
 	if (r)
 		goto fail_destroy;
-	ramlist_insert(rl, rb);
+	ramlist_link(rl, b, after);
 	if (out)
 		*out = rb;
 	return 0;
@@ -406,20 +297,24 @@ fail_destroy:
 	return r;
 }
 
+/* A block not in @rl (already removed) is left alone, as QEMU's list walk would. */
 void vmm_ramblock_remove(struct vmm_ramlist *rl, struct vmm_ramblock *rb)
 {
-	struct vmm_ramblock **pp;
+	if (rb_int(rb)->owner != rl)
+		return;
+	ramlist_unlink(rl, rb_int(rb));
+	rb->mr = NULL;
+	vmm_ramblock_unref(rb);
+}
 
-	for (pp = &rl->head; *pp; pp = &(*pp)->next) {
-		if (*pp == rb) {
-			*pp = rb->next;
-			rb->next = NULL;
-			rl->count--;
-			rb->mr = NULL;
-			vmm_ramblock_unref(rb);
-			return;
-		}
-	}
+/* Here rather than in ramlist.c, which knows the list but not how a block is freed. */
+void vmm_ramlist_free(struct vmm_ramlist *rl)
+{
+	if (!rl)
+		return;
+	while (rl->head)
+		vmm_ramblock_remove(rl, rl->head);
+	free(rl);
 }
 
 int vmm_ramblock_resize(struct vmm_ramblock *rb, uint64_t new_size, struct vmm_err *err)
@@ -442,6 +337,12 @@ int vmm_ramblock_resize(struct vmm_ramblock *rb, uint64_t new_size, struct vmm_e
 				   (unsigned long long)rb->max_length);
 	rb->used_length = n;
 	return 0;
+}
+
+void vmm_ramblock_extent(const struct vmm_ramblock *rb, uintptr_t *start, size_t *len)
+{
+	*start = (uintptr_t)(rb->reserved ? rb->reserved : rb->host);
+	*len = rb->reserved ? rb->reserved_len : (size_t)rb->max_length;
 }
 
 void vmm_ramblock_ref(struct vmm_ramblock *rb)

@@ -53,7 +53,7 @@ struct vmm_ramblock {
 	char *path;
 	struct vmm_mr *mr;
 	atomic_uint refs;
-	/* reservation, for munmap */
+	/* reservation, for munmap (readers: vmm_ramblock_extent()) */
 	void *reserved;
 	size_t reserved_len;
 	struct vmm_ramblock *next;	/* list order: max_length descending */
@@ -85,7 +85,17 @@ struct vmm_ramblock *vmm_ramlist_first(struct vmm_ramlist *rl);
 struct vmm_ramblock *vmm_ramlist_find(struct vmm_ramlist *rl, const char *idstr);
 size_t vmm_ramlist_count(const struct vmm_ramlist *rl);
 
-/* Test hook: make the next @n-th backend allocation fail with @errno_val (0 disarms). */
-void vmm_ramblock_inject_fault(unsigned n, int errno_val);
+/**
+ * vmm_ramblock_extent() - the host address range a block occupies
+ * @rb: the block
+ * @start: set to the first byte of its reservation (the mapping)
+ * @len: set to the reservation's length: the mapping and its guard page
+ *
+ * What a reader of /proc/self/maps looks for to find the block's lines.
+ */
+void vmm_ramblock_extent(const struct vmm_ramblock *rb, uintptr_t *start, size_t *len);
+
+/* Test hook: make the @n-th next backend allocation of @rl fail with @neg_errno (0 disarms). */
+void vmm_ramlist_inject_fault(struct vmm_ramlist *rl, unsigned n, int neg_errno);
 
 #endif
