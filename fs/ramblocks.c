@@ -94,12 +94,13 @@ static MFS_RENDER(r_rb_maps)
 	struct vmm_ramblock *rb = mfs_ramblock(fs, key);
 	uintptr_t lo, hi, s, e;
 	char line[512];
+	size_t len;
 	FILE *f;
 
 	if (!rb)
 		return -ENOENT;
-	lo = (uintptr_t)(rb->reserved ? rb->reserved : rb->host);
-	hi = lo + (rb->reserved ? rb->reserved_len : rb->max_length);
+	vmm_ramblock_extent(rb, &lo, &len);
+	hi = lo + len;
 	f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return -errno;
