@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# `make bench`: the SPEC section 8 benchmarks. Builds the two benchmark
+# `make bench`: the benchmarks of README's Performance section. Builds the two benchmark
 # programs (bench_fs: the client of a mount; bench_lib: the library without
 # FUSE) into $BUILD/bench, generates the N-region topologies there once, and
 # measures each figure next to a physical or peer reference taken in the same

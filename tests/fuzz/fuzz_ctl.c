@@ -7,7 +7,7 @@
  * cycle exists; a failed exec must name a reason and leave info mtree -D/-f,
  * info ramblock, the memslots and the dumped script byte-identical; a
  * successful one must dump a script that rebuilds the same mtree and flat
- * views in a fresh model. One documented exception (vmm/ctl/ctl.c): a begin the
+ * views in a fresh model. One documented exception (vmm/ctl/ctl_txn.c): a begin the
  * write leaves open settles the lines before it, so a failure after that
  * begin must leave exactly the model those earlier lines build. Build: make fuzz; run: build-fuzz/tests/fuzz/fuzz_ctl.
  */
