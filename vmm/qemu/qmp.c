@@ -40,6 +40,7 @@ struct vmm_qmp {
 	char *in;
 	size_t off, len, cap, pos;
 	int depth;
+	char open[VMM_JSON_MAX_DEPTH + 1];	/* the bracket each level closes with */
 	bool started, in_str, esc;
 	/* greeting */
 	int major, minor, micro;
@@ -99,6 +100,7 @@ static int scan_message(struct vmm_qmp *q, size_t *start, size_t *n, struct vmm_
 					       "not a JSON object");
 			q->started = true;
 			q->depth = 1;
+			q->open[1] = '}';
 			continue;
 		}
 		if (q->in_str) {
@@ -115,6 +117,10 @@ static int scan_message(struct vmm_qmp *q, size_t *start, size_t *n, struct vmm_
 		} else if (c == '{' || c == '[') {
 			if (++q->depth > VMM_JSON_MAX_DEPTH)
 				return qmp_die(q, -EPROTO, err, "QMP: message nested too deep");
+			q->open[q->depth] = c == '{' ? '}' : ']';
+		} else if ((c == '}' || c == ']') && c != q->open[q->depth]) {
+			return qmp_die(q, -EPROTO, err, "QMP: malformed JSON from QEMU (a bracket "
+				       "closes what it did not open)");
 		} else if ((c == '}' || c == ']') && --q->depth == 0) {
 			*start = q->off;
 			*n = q->pos + 1 - q->off;
