@@ -151,6 +151,17 @@ int vmm_qmp_status(struct vmm_qmp *q, char *state, size_t size, bool *running,
 int vmm_qmp_machine(struct vmm_qmp *q, char *type, size_t size, struct vmm_err *err);
 
 /*
+ * QEMU's `info mtree -D` into @tree and `info mtree -f` into @flat (either
+ * may be NULL), "\r" removed: what the importer, `mtree diff` and a refresh
+ * of a mounted QEMU read.
+ */
+int vmm_qmp_mtree(struct vmm_qmp *q, struct vmm_buf *tree, struct vmm_buf *flat,
+		  struct vmm_err *err);
+/* The same from the QEMU at socket @path: connect, fetch, close. */
+int vmm_qmp_fetch_mtree(const char *path, struct vmm_buf *tree, struct vmm_buf *flat,
+			struct vmm_err *err);
+
+/*
  * Events: with a callback set, each event is handed to it as it is read (and
  * not queued); without one, they queue up to VMM_QMP_MAX_EVENTS (the oldest
  * dropped first, counted by vmm_qmp_events_dropped).
