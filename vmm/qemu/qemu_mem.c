@@ -260,10 +260,40 @@ int vmm_qemu_mem_read(struct vmm_qemu_mem *m, uint64_t gpa, void *buf, size_t le
 	return access_span(m, gpa, buf, len, false, err);
 }
 
+/* Every byte of the span is RAM: checked whole, so a refused write writes nothing. */
+static int check_writable(const struct vmm_qemu_mem *m, uint64_t gpa, size_t len,
+			  struct vmm_err *err)
+{
+	uint64_t left = len;
+
+	if (len && gpa + len - 1 < gpa)
+		return vmm_err_set(err, -EFAULT, "guest range at %#" PRIx64 " wraps", gpa);
+	while (left) {
+		const struct vmm_qemu_mem_range *r = find(m, gpa);
+		uint64_t n;
+
+		if (!r)
+			return vmm_err_set(err, -EFAULT, "guest address %#" PRIx64 " is not RAM or "
+					   "ROM of QEMU", gpa);
+		if (!r->writable)
+			return vmm_err_set(err, -EROFS, "guest address %#" PRIx64 " is ROM (%s)",
+					   gpa, r->name);
+		n = r->size - (gpa - r->gpa);
+		if (n >= left)
+			break;
+		gpa += n;
+		left -= n;
+	}
+	return 0;
+}
+
 int vmm_qemu_mem_write(struct vmm_qemu_mem *m, uint64_t gpa, const void *buf, size_t len,
 		       struct vmm_err *err)
 {
+	int r;
+
 	if (!(m->flags & VMM_QEMU_MEM_WRITE))
 		return vmm_err_set(err, -EPERM, "guest memory was opened read-only");
-	return access_span(m, gpa, (void *)buf, len, true, err);
+	r = check_writable(m, gpa, len, err);
+	return r ? r : access_span(m, gpa, (void *)buf, len, true, err);
 }

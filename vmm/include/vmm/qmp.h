@@ -76,6 +76,10 @@ void vmm_json_quote(struct vmm_buf *b, const char *s, size_t len);
 
 /* ---- QMP client ---- */
 
+/*
+ * A connection is not locked: one thread at a time (the daemon serialises
+ * its commands). QEMU answers commands in order, so nothing is lost by that.
+ */
 struct vmm_qmp;
 
 #define VMM_QMP_TIMEOUT_MS	5000		/* default for connect and commands */
@@ -116,7 +120,7 @@ void vmm_qmp_close(struct vmm_qmp *q);
 int vmm_qmp_fd(const struct vmm_qmp *q);
 /* QEMU's pid from SO_PEERCRED (0 if unknown). */
 pid_t vmm_qmp_pid(const struct vmm_qmp *q);
-/* "7.2.22" and the package string from the greeting ("" when none). */
+/* "7.2.22" ("0.0.0" when the greeting had none) and the package string ("" when none). */
 const char *vmm_qmp_version(const struct vmm_qmp *q, int *major, int *minor, int *micro);
 const char *vmm_qmp_package(const struct vmm_qmp *q);
 /* Per-command timeout from now on (0: VMM_QMP_TIMEOUT_MS). */
@@ -180,6 +184,11 @@ int vmm_qmp_pump(struct vmm_qmp *q, unsigned timeout_ms, struct vmm_err *err);
 
 /* ---- Guest RAM of a live QEMU ---- */
 
+/*
+ * Reads and writes may run in parallel (pread/pwrite on one descriptor), but
+ * not with vmm_qemu_mem_refresh, which replaces the range table: the daemon
+ * holds a read lock around accesses and a write lock around a refresh.
+ */
 struct vmm_qemu_mem;
 
 #define VMM_QEMU_MEM_WRITE	(1u << 0)	/* allow vmm_qemu_mem_write (RAM ranges only) */
@@ -224,7 +233,11 @@ const struct vmm_qemu_mem_range *vmm_qemu_mem_range(const struct vmm_qemu_mem *m
  */
 int vmm_qemu_mem_read(struct vmm_qemu_mem *m, uint64_t gpa, void *buf, size_t len,
 		      struct vmm_err *err);
-/* Write into RAM ranges only; -EPERM unless opened with VMM_QEMU_MEM_WRITE. */
+/*
+ * Write into RAM ranges only: -EPERM unless opened with VMM_QEMU_MEM_WRITE,
+ * -EROFS (ROM) or -EFAULT (hole) for a span not all RAM, and then nothing is
+ * written.
+ */
 int vmm_qemu_mem_write(struct vmm_qemu_mem *m, uint64_t gpa, const void *buf, size_t len,
 		       struct vmm_err *err);
 
