@@ -290,6 +290,7 @@ static int send_all(struct vmm_qmp *q, const char *p, size_t n, int64_t deadline
 		    struct vmm_err *err)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = POLLOUT };
+	size_t total = n;
 	int64_t left;
 	ssize_t r;
 
@@ -307,6 +308,9 @@ static int send_all(struct vmm_qmp *q, const char *p, size_t n, int64_t deadline
 		if (r < 0 && errno != EAGAIN)
 			return vmm_err_set(err, -errno, "QMP: write: %s", strerror(errno));
 		left = deadline - now_ms();
+		if (left <= 0 && n < total)	/* QEMU holds half a command: no way back */
+			return qmp_die(q, -ETIMEDOUT, err, "QMP: QEMU stopped reading its socket "
+				       "in the middle of a command");
 		if (left <= 0)
 			return vmm_err_set(err, -ETIMEDOUT, "QMP: QEMU does not read its socket");
 		poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);

@@ -167,7 +167,8 @@ int vmm_qmp_fetch_mtree(const char *path, struct vmm_buf *tree, struct vmm_buf *
 
 /*
  * Events: with a callback set, each event is handed to it as it is read (and
- * not queued); without one, they queue up to VMM_QMP_MAX_EVENTS (the oldest
+ * not queued; the callback runs inside the vmm_qmp_* call that read the
+ * event and must not call back into the same connection); without one, they queue up to VMM_QMP_MAX_EVENTS (the oldest
  * dropped first, counted by vmm_qmp_events_dropped).
  */
 void vmm_qmp_set_event_fn(struct vmm_qmp *q, vmm_qmp_event_fn fn, void *opaque);
