@@ -264,6 +264,35 @@ static void script_silent(int fd)
 	usleep(600 * 1000);	/* a second client of a busy QEMU sees nothing */
 }
 
+/* A listener that never accepts, its backlog filled: connect must not hang. */
+static void full_backlog(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vmm_err err = { 0 };
+	int lfd, held[4], nheld = 0;
+	struct vmm_qmp *q;
+
+	strcpy(sa.sun_path, sock_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 0))
+		abort();
+	while (nheld < 4) {
+		held[nheld] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(held[nheld], (struct sockaddr *)&sa, sizeof(sa))) {
+			close(held[nheld]);
+			break;
+		}
+		nheld++;
+	}
+	ok(nheld > 0 && nheld < 4, "the backlog fills after %d connections", nheld);
+	is(vmm_qmp_connect(&q, sock_path, 200, &err), -EBUSY, "connect to a full backlog is -EBUSY");
+	ok(strstr(err.msg, "one QMP client") != NULL, "  said: %s", err.msg);
+	while (nheld)
+		close(held[--nheld]);
+	close(lfd);
+	unlink(sock_path);
+}
+
 static void busy(void)
 {
 	struct vmm_err err = { 0 };
@@ -275,6 +304,7 @@ static void busy(void)
 	ok(strstr(err.msg, "one QMP client") != NULL, "  said: %s", err.msg);
 	stop(&srv);
 	is(vmm_qmp_connect(&q, sock_path, 200, &err), -ENOENT, "no socket is -ENOENT");
+	full_backlog();
 }
 
 static void script_late(int fd)

@@ -401,6 +401,35 @@ static int handshake(struct vmm_qmp *q, const char *path, struct vmm_err *err)
 	return vmm_qmp_execute(q, "qmp_capabilities", NULL, NULL, err);
 }
 
+/*
+ * A blocking connect to a unix socket whose backlog is full waits for ever
+ * (more clients queued behind the one QEMU serves): connect without blocking
+ * and retry until the timeout instead.
+ */
+static int connect_unix(struct vmm_qmp *q, const struct sockaddr_un *sa, const char *path,
+			struct vmm_err *err)
+{
+	int64_t deadline = now_ms() + q->timeout_ms;
+	int r;
+
+	while (connect(q->fd, (const struct sockaddr *)sa, sizeof(*sa))) {
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN && now_ms() < deadline) {
+			poll(NULL, 0, 10);
+			continue;
+		}
+		if (r == -EAGAIN)
+			return vmm_err_set(err, -EBUSY, "%s: QEMU accepts no more connections within "
+					   "%u ms: it serves one QMP client at a time, is another "
+					   "one connected?", path, q->timeout_ms);
+		return vmm_err_set(err, r, "%s: %s%s", path, strerror(-r),
+				   r == -ECONNREFUSED ? " (no QEMU listens there)" : "");
+	}
+	return 0;
+}
+
 int vmm_qmp_connect(struct vmm_qmp **out, const char *path, unsigned timeout_ms,
 		    struct vmm_err *err)
 {
@@ -418,18 +447,14 @@ int vmm_qmp_connect(struct vmm_qmp **out, const char *path, unsigned timeout_ms,
 	if (!q)
 		return vmm_err_set(err, -ENOMEM, "out of memory");
 	q->timeout_ms = timeout_ms ? timeout_ms : VMM_QMP_TIMEOUT_MS;
-	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (q->fd < 0) {
 		r = vmm_err_set(err, -errno, "socket: %s", strerror(errno));
 		goto free_q;
 	}
-	if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		r = -errno;
-		vmm_err_set(err, r, "%s: %s%s", path, strerror(-r),
-			    r == -EAGAIN ? " (QEMU's QMP backlog is full: another client?)" :
-			    r == -ECONNREFUSED ? " (no QEMU listens there)" : "");
+	r = connect_unix(q, &sa, path, err);
+	if (r)
 		goto close_fd;
-	}
 	if (!getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
 		q->pid = cred.pid;
 	r = handshake(q, path, err);
