@@ -4,8 +4,9 @@
  * control script (built offline and rendered, with the soft accelerator and
  * the KVM listener so memslot marks exist), QEMU's `info mtree -f` text, QEMU's
  * `info mtree -D` text (imported first), or a dump directory as written by
- * tools/qemu-golden.py (its mtree-f, else its mtree-D). Exit status 0 when
- * the flat views are the same, 1 when they differ, 2 on errors.
+ * tools/qemu-golden.py (its mtree-f, else its mtree-D); with --qmp SOCKET, A
+ * is the `info mtree -f` of a running QEMU, fetched over QMP. Exit status 0
+ * when the flat views are the same, 1 when they differ, 2 on errors.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,16 +19,19 @@
 #include <vmm/memory.h>
 #include <vmm/print.h>
 #include <vmm/qemu.h>
+#include <vmm/qmp.h>
 
 #include "mtree.h"
 
 static void diff_usage(FILE *f)
 {
-	fprintf(f, "usage: mtree diff [--kvm] A B\n\n"
+	fprintf(f, "usage: mtree diff [--kvm] A B\n"
+		   "       mtree diff [--kvm] --qmp SOCKET B\n\n"
 		   "A and B are scripts, QEMU 'info mtree -f' or '-D' dumps, or dump\n"
 		   "directories (mtree-f / mtree-D inside). Prints every flat range that\n"
 		   "differs ('-' only in A, '+' only in B); exit 0 same, 1 different.\n"
-		   "--kvm also compares the ' KVM' memslot marks.\n");
+		   "--kvm also compares the ' KVM' memslot marks.\n"
+		   "--qmp SOCKET takes A live from the QEMU whose QMP socket that is.\n");
 }
 
 /* Build @script offline and print its flat views into @out. */
@@ -99,24 +103,32 @@ int mtree_diff(int argc, char **argv)
 	unsigned flags = VMM_QDIFF_IGNORE_KVM;
 	struct vmm_buf a, b, rep;
 	struct vmm_err err = { 0 };
+	const char *qmp = NULL;
 	int i = 1, n, rc = 2;
 
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		diff_usage(stdout);
 		return 0;
 	}
-	if (argc >= 2 && !strcmp(argv[1], "--kvm")) {
-		flags &= ~VMM_QDIFF_IGNORE_KVM;
-		i++;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--kvm"))
+			flags &= ~VMM_QDIFF_IGNORE_KVM;
+		else if (!strcmp(argv[i], "--qmp") && i + 1 < argc)
+			qmp = argv[++i];
+		else if (!strncmp(argv[i], "--qmp=", 6))
+			qmp = argv[i] + 6;
+		else
+			break;
 	}
-	if (argc - i != 2) {
+	if (argc - i != (qmp ? 1 : 2)) {
 		diff_usage(stderr);
 		return 2;
 	}
 	vmm_buf_init(&a);
 	vmm_buf_init(&b);
 	vmm_buf_init(&rep);
-	if (side_text(argv[i], &a, &err) || side_text(argv[i + 1], &b, &err)) {
+	if ((qmp ? vmm_qmp_fetch_mtree(qmp, NULL, &a, &err) : side_text(argv[i++], &a, &err)) ||
+	    side_text(argv[i], &b, &err)) {
 		fprintf(stderr, "mtree diff: %s\n", err.msg);
 		goto out;
 	}

@@ -3,7 +3,8 @@
  * mtree import-qemu: print a control script that rebuilds the topology of a
  * QEMU `info mtree -D` dump, using its `info mtree -f` dump (when given) to
  * settle what the tree text leaves open. A directory argument stands for the
- * mtree-D and mtree-f files inside it (the layout tools/qemu-golden.py writes).
+ * mtree-D and mtree-f files inside it (the layout tools/qemu-golden.py writes);
+ * --qmp SOCKET fetches both from a running QEMU instead.
  * Big dumps show a progress line on a terminal: lines read, then the total
  * and the rate once the script is built.
  */
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <vmm/qemu.h>
+#include <vmm/qmp.h>
 
 #include "mtree.h"
 #include "progress.h"
@@ -26,11 +28,13 @@
 static void import_usage(FILE *f)
 {
 	fprintf(f, "usage: mtree import-qemu [--progress|--no-progress] TREE_D [FLAT]\n"
-		   "       mtree import-qemu [--progress|--no-progress] DIR\n\n"
+		   "       mtree import-qemu [--progress|--no-progress] DIR\n"
+		   "       mtree import-qemu --qmp SOCKET\n\n"
 		   "TREE_D is QEMU's 'info mtree -D' text, FLAT its 'info mtree -f' text\n"
 		   "(optional: it tells io regions from containers and finds readonly\n"
 		   "aliases); DIR holds both as mtree-D and mtree-f. The script goes to\n"
 		   "stdout; '-' reads TREE_D from stdin.\n\n"
+		   "  --qmp SOCKET    fetch both texts from the QEMU whose QMP socket that is\n"
 		   "  --progress      show lines read and the rate on stderr (default: when a\n"
 		   "                  terminal)\n"
 		   "  --no-progress   never show it\n"
@@ -155,9 +159,38 @@ free_tree:
 	return r;
 }
 
+/* Both texts live from QEMU's QMP socket, then the same import. */
+static int import_qmp(const char *sock)
+{
+	struct vmm_err err = { 0 };
+	struct vmm_buf tree, flat, out;
+	int r = 1;
+
+	vmm_buf_init(&tree);
+	vmm_buf_init(&flat);
+	vmm_buf_init(&out);
+	if (vmm_qmp_fetch_mtree(sock, &tree, &flat, &err) ||
+	    vmm_qemu_import(tree.data ? tree.data : "", tree.len, flat.data ? flat.data : "",
+			    flat.len, &out, &err)) {
+		fprintf(stderr, "mtree import-qemu: %s\n", err.msg);
+		goto out;
+	}
+	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
+		fprintf(stderr, "mtree import-qemu: write: %s\n", strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	vmm_buf_free(&tree);
+	vmm_buf_free(&flat);
+	vmm_buf_free(&out);
+	return r;
+}
+
 int mtree_import_qemu(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "qmp", required_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -165,11 +198,13 @@ int mtree_import_qemu(int argc, char **argv)
 	};
 	enum mtree_progress_mode mode = MTREE_PROGRESS_AUTO;
 	char *tree = NULL, *flat = NULL;
+	const char *qmp = NULL;
 	struct stat st;
 	int c, r, nargs;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q': qmp = optarg; break;
 		case 'p': mode = MTREE_PROGRESS_ON; break;
 		case 'n': mode = MTREE_PROGRESS_OFF; break;
 		case 'h': import_usage(stdout); return 0;
@@ -178,7 +213,9 @@ int mtree_import_qemu(int argc, char **argv)
 	}
 	argv += optind;
 	nargs = argc - optind;
-	if (nargs < 1 || nargs > 2) {
+	if (qmp && !nargs)
+		return import_qmp(qmp);
+	if (qmp || nargs < 1 || nargs > 2) {
 		import_usage(stderr);
 		return 2;
 	}

@@ -3,7 +3,8 @@
  * `mtree plot [--as NAME] [-o FILE] SCRIPT`: build the model from a control
  * script offline (no mount, no KVM), as `mtree render` does, and write one
  * address space's flat view as an SVG memory map (vmm_plot_svg) to FILE or
- * standard output. SCRIPT "-" reads the script from standard input.
+ * standard output. SCRIPT "-" reads the script from standard input; with
+ * --qmp SOCKET the topology is that of a running QEMU, imported live.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,16 +16,20 @@
 #include <vmm/machine.h>
 #include <vmm/memory.h>
 #include <vmm/plot.h>
+#include <vmm/qemu.h>
+#include <vmm/qmp.h>
 
 #include "mtree.h"
 
 static void plot_usage(FILE *f)
 {
 	fprintf(f, "usage: mtree plot [--as NAME] [-o FILE] SCRIPT\n"
+		"       mtree plot [--as NAME] [-o FILE] --qmp SOCKET\n"
 		"\n"
 		"Build the topology described by the control script SCRIPT ('-': standard\n"
 		"input) and draw the flat view of one address space as an SVG memory map.\n"
 		"\n"
+		"  --qmp SOCKET  draw the running QEMU whose QMP socket that is\n"
 		"  --as NAME     address space to draw (default: memory, else the first one)\n"
 		"  -o FILE       write the SVG to FILE instead of standard output\n"
 		"  -h, --help    show this help\n");
@@ -51,6 +56,31 @@ static int build_model(const char *path, struct mtree_model *mm)
 	return 0;
 }
 
+/* The topology of a running QEMU: its `info mtree -D`/`-f` imported live. */
+static int build_live(const char *sock, struct mtree_model *mm)
+{
+	struct vmm_buf tree, flat, script;
+	struct vmm_err err = { 0 };
+	unsigned line;
+	int r;
+
+	vmm_buf_init(&tree);
+	vmm_buf_init(&flat);
+	vmm_buf_init(&script);
+	r = vmm_qmp_fetch_mtree(sock, &tree, &flat, &err);
+	if (!r)
+		r = vmm_qemu_import(tree.data ? tree.data : "", tree.len,
+				    flat.data ? flat.data : "", flat.len, &script, &err);
+	if (!r)
+		r = mtree_model_build(mm, script.data ? script.data : "", script.len, &line, &err);
+	if (r)
+		fprintf(stderr, "mtree plot: %s: %s\n", sock, err.msg[0] ? err.msg : strerror(-r));
+	vmm_buf_free(&tree);
+	vmm_buf_free(&flat);
+	vmm_buf_free(&script);
+	return r ? -1 : 0;
+}
+
 static int write_svg(const char *path, const struct vmm_buf *svg)
 {
 	FILE *f = path ? fopen(path, "we") : stdout;
@@ -74,10 +104,11 @@ int mtree_plot(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "as", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "qmp", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *as_name = NULL, *output = NULL;
+	const char *as_name = NULL, *output = NULL, *qmp = NULL;
 	struct vmm_err err = { 0 };
 	struct mtree_model mm;
 	struct vmm_buf svg;
@@ -88,15 +119,16 @@ int mtree_plot(int argc, char **argv)
 		switch (c) {
 		case 'a': as_name = optarg; break;
 		case 'o': output = optarg; break;
+		case 'q': qmp = optarg; break;
 		case 'h': plot_usage(stdout); return 0;
 		default: plot_usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - (qmp ? 0 : 1)) {
 		plot_usage(stderr);
 		return 2;
 	}
-	if (build_model(argv[optind], &mm))
+	if (qmp ? build_live(qmp, &mm) : build_model(argv[optind], &mm))
 		return 1;
 	vmm_buf_init(&svg);
 	r = vmm_plot_svg(mm.mem, as_name, &svg, &err);
