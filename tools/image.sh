@@ -10,6 +10,7 @@
 # names, owners, order and times, and `podman build --timestamp` turns that
 # into a one-layer image FROM scratch (contrib/container/Containerfile), so
 # the same tree on the same packages gives the same image, byte for byte.
+# (--no-cache: a cached layer would keep an older build's timestamp.)
 # The image carries a label with a hash of its inputs; IF_STALE=1 rebuilds
 # only when that hash changed (the container tests use it). Needs root
 # (podman rootful, see contrib/container/README.md) and `make all` done.
@@ -149,7 +150,11 @@ tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
 	-C "$root" -cf "$ctx/rootfs.tar" .
 rm -rf "$root"
 
-podman build -q --timestamp "$epoch" --label "org.mtreefs.inputs=$hash" \
+old=$(podman image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)
+podman build -q --no-cache --timestamp "$epoch" --label "org.mtreefs.inputs=$hash" \
 	-f contrib/container/Containerfile -t "$TAG" "$ctx" >/dev/null
+new=$(podman image inspect --format '{{.Id}}' "$TAG")
+# The image the tag left behind, unless a container still uses it.
+[ -n "$old" ] && [ "$old" != "$new" ] && podman rmi "$old" >/dev/null 2>&1
 size=$(podman image inspect --format '{{.Size}}' "$TAG")
 echo "image: $TAG ($((size / 1024)) KiB, inputs $hash)"
