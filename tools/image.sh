@@ -155,6 +155,6 @@ podman build -q --no-cache --timestamp "$epoch" --label "org.mtreefs.inputs=$has
 	-f contrib/container/Containerfile -t "$TAG" "$ctx" >/dev/null
 new=$(podman image inspect --format '{{.Id}}' "$TAG")
 # The image the tag left behind, unless a container still uses it.
-[ -n "$old" ] && [ "$old" != "$new" ] && podman rmi "$old" >/dev/null 2>&1
+[ -n "$old" ] && [ "$old" != "$new" ] && { podman rmi "$old" >/dev/null 2>&1 || true; }
 size=$(podman image inspect --format '{{.Size}}' "$TAG")
 echo "image: $TAG ($((size / 1024)) KiB, inputs $hash)"
