@@ -118,6 +118,9 @@ ctr_cleanup() {
 	podman ps -aq --filter "label=$CTR_ID" 2>/dev/null | while read -r c; do
 		podman rm -f -t 0 "$c" >/dev/null 2>&1
 	done
+	# the network podman-compose made for a project named after the test
+	podman network exists "${CTR_ID}_default" 2>/dev/null &&
+		podman network rm -f "${CTR_ID}_default" >/dev/null 2>&1
 	for s in $CTR_SHARES; do
 		umount -R "$s" 2>/dev/null || umount -R -l "$s" 2>/dev/null
 	done
