@@ -44,12 +44,13 @@ daemon)
 	[ -c /dev/kvm ] && kvm="--device /dev/kvm"
 	# --device /dev/fuse + CAP_SYS_ADMIN let the daemon mount; /dev/kvm
 	# runs the guest. label=disable: an SELinux host would otherwise hide
-	# the bind from the container. allow_other: tool containers may run as
+	# the bind from the container; apparmor=unconfined: the default
+	# profile denies mount(2). allow_other: tool containers may run as
 	# another user (ram files and ctl stay the owner's).
 	# shellcheck disable=SC2086
 	podman run -d --name "$NAME" --ulimit host \
 		--device /dev/fuse $kvm --cap-add SYS_ADMIN \
-		--security-opt label=disable \
+		--security-opt label=disable --security-opt apparmor=unconfined \
 		-v "$DIR:/run/mtreefs:rshared" \
 		"$IMAGE" sh -c 'mkdir -p /run/mtreefs/pc && exec mtreefs /run/mtreefs/pc -f -o allow_other'
 	i=0
