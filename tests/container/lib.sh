@@ -41,9 +41,10 @@ need_podman() {
 }
 
 # ctr_run ARGS...: podman run with this test's label, no network, the
-# host's ulimits; prints what the container prints.
+# host's ulimits, no SELinux label (which would hide the binds on an SELinux
+# host); prints what the container prints.
 ctr_run() {
-	podman run --label "$CTR_ID" --network none --ulimit host "$@"
+	podman run --label "$CTR_ID" --network none --ulimit host --security-opt label=disable "$@"
 }
 
 # ctr_sh "PODMAN-OPTIONS" SCRIPT [ARGS...]: SCRIPT run by sh in a
@@ -74,7 +75,9 @@ ctr_daemon() {
 	kvm=
 	[ -c /dev/kvm ] && kvm="--device /dev/kvm"
 	# shellcheck disable=SC2086
+	# apparmor=unconfined: where AppArmor is on, the default profile denies mount(2)
 	ctr_run -d --name "$CTR_ID-$name" --device /dev/fuse $kvm --cap-add SYS_ADMIN \
+		--security-opt apparmor=unconfined \
 		-v "$share:/run/mtreefs:rshared" "$CTR_IMAGE" \
 		sh -c 'mkdir -p /run/mtreefs/pc && exec mtreefs /run/mtreefs/pc -f "$@"' sh "$@" \
 		>/dev/null || return 1
