@@ -3,17 +3,19 @@
 #
 # `make image`: builds the container image localhost/mtreefs (TAG=... to
 # name it otherwise) from this tree, with no image registry and no download:
-# a root filesystem of the built mtreefs and mtree, the man pages and bash
-# completion, fusermount3, a shell, a few inspection tools (xxd, jq, less,
-# coreutils, grep, findmnt) and exactly the shared libraries those programs
-# load (ldd), copied from this Debian host. It is packed into a tar with fixed
-# names, owners, order and times, and `podman build --timestamp` turns that
-# into a one-layer image FROM scratch (contrib/container/Containerfile), so
-# the same tree on the same packages gives the same image, byte for byte.
-# (--no-cache: a cached layer would keep an older build's timestamp.)
-# The image carries a label with a hash of its inputs; IF_STALE=1 rebuilds
-# only when that hash changed (the container tests use it). Needs root
-# (podman rootful, see contrib/container/README.md) and `make all` done.
+# a root filesystem of the built mtreefs and mtree, the man pages (also
+# rendered, for the image's small `man`), bash completion, fusermount3, a
+# shell, a few inspection tools (xxd, jq, less, coreutils, grep, findmnt)
+# and exactly the shared libraries those programs load (ldd), copied from
+# this Debian host. It is packed into a tar with fixed names, owners, order
+# and times, and `podman build --timestamp` turns that into a one-layer
+# image FROM scratch (contrib/container/Containerfile), so the same tree on
+# the same packages gives the same image, byte for byte. The image carries
+# a label with a hash of its inputs; IF_STALE=1 rebuilds only when that
+# hash changed (the container tests use it). One build at a time per build
+# directory (a lock), so parallel tests wait for one build and then find it
+# current. Needs root (podman rootful, see contrib/container/README.md) and
+# `make all` done.
 set -eu
 BUILD=${BUILD:-build}
 TAG=${TAG:-localhost/mtreefs:latest}
@@ -24,6 +26,10 @@ ctx=$bdir/image
 root=$ctx/rootfs
 
 die() { echo "image: $*" >&2; exit 1; }
+
+if [ -z "${MTREEFS_IMAGE_LOCKED:-}" ] && [ -d "$bdir" ]; then
+	exec env MTREEFS_IMAGE_LOCKED=1 flock "$bdir/.image.lock" sh "$top/tools/image.sh" "$@"
+fi
 
 for b in mtreefs mtree; do
 	[ -x "$bdir/$b" ] || die "$bdir/$b is not built (run make)"
@@ -42,7 +48,8 @@ TOOLS="dash bash fusermount3 xxd jq less grep sed find findmnt mountpoint
 inputs_hash() {
 	{
 		sha256sum "$bdir/mtreefs" "$bdir/mtree" tools/image.sh \
-			contrib/container/Containerfile doc/*.1 contrib/completion/* |
+			contrib/container/Containerfile doc/*.1 contrib/completion/* \
+			contrib/examples/*.mtree |
 			sed "s|$bdir/||"
 		echo "$TOOLS"
 	} | sha256sum | cut -c1-16
@@ -114,6 +121,27 @@ gcc_s=$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64|x86_64|64bit/ { prin
 [ -n "$gcc_s" ] || die "libgcc_s.so.1 is missing on this host"
 copy_host "$gcc_s"
 install -D -m 644 -t "$root/usr/share/man/man1" doc/*.1
+# man-db and groff would triple the image: the pages are rendered here, as
+# plain text, and a small `man` pages through them with less.
+for page in doc/*.1; do
+	txt=$root/usr/share/man/man1/$(basename "$page").txt
+	LC_ALL=C MANWIDTH=80 man -E ascii -l "$page" 2>/dev/null | col -bx >"$txt"
+	[ -s "$txt" ] || die "man could not render $page (make deps)"
+done
+cat >"$root/usr/bin/man" <<'MAN'
+#!/bin/sh
+# man for this image: the mtreefs and mtree pages, rendered when the image
+# was built (the roff sources are beside them, in /usr/share/man/man1).
+for a; do
+	case $a in -*) continue ;; esac
+	f=/usr/share/man/man1/${a%.1}.1.txt
+	[ -f "$f" ] || { echo "man: no page for $a here (mtreefs, mtree)" >&2; exit 16; }
+	exec less "$f"
+done
+echo "usage: man mtreefs|mtree" >&2
+exit 1
+MAN
+chmod 755 "$root/usr/bin/man"
 install -D -m 644 -t "$root/usr/share/bash-completion/completions" contrib/completion/*
 install -D -m 644 -t "$root/usr/share/doc/mtreefs/examples" contrib/examples/*.mtree
 install -m 644 README.md LICENSE "$root/usr/share/doc/mtreefs/"
@@ -151,6 +179,7 @@ tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
 rm -rf "$root"
 
 old=$(podman image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)
+# --no-cache: a cached layer would keep an older build's timestamp.
 podman build -q --no-cache --timestamp "$epoch" --label "org.mtreefs.inputs=$hash" \
 	-f contrib/container/Containerfile -t "$TAG" "$ctx" >/dev/null
 new=$(podman image inspect --format '{{.Id}}' "$TAG")

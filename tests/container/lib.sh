@@ -3,8 +3,8 @@
 # Helpers for the container tests, sourced after tests/lib.sh: skip loudly
 # where a container engine cannot run (not root, no podman, podman cannot
 # start a container here); build the image once per set of binaries (the
-# image carries a hash of its inputs, and a lock keeps parallel tests from
-# building it twice); run containers labelled with this test's id, so that
+# image carries a hash of its inputs, and tools/image.sh takes a lock, so
+# parallel tests build it once); run containers labelled with this test's id, so that
 # the EXIT trap removes every one of them, and the shared directories the
 # daemon's mount propagates through, even when a test fails half-way.
 # The podman settings are contrib/container/containers.conf (runc, cgroupfs,
@@ -28,8 +28,8 @@ need_podman() {
 	[ -x "$MTREEFS" ] && [ -x "$MTREE" ] || skip_all "$MTREEFS or $MTREE is not built"
 	t_tmpdir
 	trap 'ctr_cleanup; t_cleanup' EXIT
-	# One build at a time; the others wait and then find it current.
-	if ! flock "$BUILD_DIR/.image.lock" env BUILD="$BUILD_DIR" TAG="$CTR_IMAGE" IF_STALE=1 \
+	# tools/image.sh builds one at a time; the others wait, then find it current.
+	if ! BUILD="$BUILD_DIR" TAG="$CTR_IMAGE" IF_STALE=1 \
 		sh "$MTREEFS_TOP/tools/image.sh" >"$T_DIR/image.log" 2>&1; then
 		echo "not ok 1 - build the image $CTR_IMAGE"
 		sed 's/^/# /' "$T_DIR/image.log"
