@@ -34,8 +34,7 @@ if [ -c /dev/kvm ]; then
 else
 	diag "SKIP the heartbeat: /dev/kvm is missing"
 fi
-echo 'ram host.edit 4K' >"$P/ctl"
-ok $? "the host edits the machine"
+is "$(errno_of_write "$P/ctl" 'ram host.edit 4K\n')" OK "the host edits the machine"
 podman exec "$CTR_ID-d" ls /run/mtreefs/pc/regions | grep -qx host.edit
 ok $? "and the container's daemon has the region"
 
