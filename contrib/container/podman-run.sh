@@ -10,9 +10,10 @@
 #                                on the host at $DIR/pc (rshared bind)
 #   sh podman-run.sh stop        stop it: the daemon unmounts and exits 0
 #   sh podman-run.sh restart     stop it and start it again (a fresh machine)
-#   sh podman-run.sh tools [ro]  a shell in a tool container over $DIR (a
-#                                mount made on the host or by `daemon`):
-#                                read-write, or read-only with `ro`
+#   sh podman-run.sh tools [ro]  a shell in a tool container over $DIR/pc
+#                                (mounted on the host or by `daemon`) at
+#                                /mnt/mtree/pc: read-write, or read-only
+#                                with `ro`
 #   sh podman-run.sh compose-up  the sidecar example, compose.yaml
 #   sh podman-run.sh compose-down
 #
@@ -75,12 +76,14 @@ restart)
 	sh "$0" daemon
 	;;
 tools)
-	# rslave: mounts made on the host later (a restarted daemon) show up
-	# inside as well; nothing the container mounts leaks back.
-	opt=rslave
-	[ "${2:-}" = ro ] && opt=ro,rslave
+	# Read-write: the directory, rslave, so that mounts made on the host
+	# later (a restarted daemon) show up inside as well. Read-only: the
+	# mount point itself, since podman 4.3's ro is not recursive and would
+	# leave the FUSE mount below a read-only directory writable.
+	vol="$DIR:/mnt/mtree:rslave"
+	[ "${2:-}" = ro ] && vol="$DIR/pc:/mnt/mtree/pc:ro"
 	exec podman run --rm -it --ulimit host --security-opt label=disable \
-		-v "$DIR:/mnt/mtree:$opt" "$IMAGE" bash -l
+		-v "$vol" "$IMAGE" bash -l
 	;;
 compose-up)
 	share

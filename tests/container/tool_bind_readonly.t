@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# A tool container over a host mount bound read-only (contrib/container/
-# README.md, "Tools in a container"): it lists the mount and reads the info
+# A tool container over a host mount point bound read-only (contrib/
+# container/README.md, "Use 1"): it lists the mount and reads the info
 # files as the host does, reads guest memory (the bytes the host wrote, and
 # with KVM the firmware's heartbeat at GPA 0x7000 moving), while every
 # write, ctl or ram, fails with EROFS and leaves the machine as it was.
