@@ -64,7 +64,7 @@ MTREEFS    := $(BUILD)/mtreefs
 MTREE      := $(BUILD)/mtree
 EXTRA_BINS :=
 
-.PHONY: all check run stop bench install uninstall clean sanitize asan tsan fuzz deps help
+.PHONY: all check run stop bench install uninstall clean sanitize asan tsan fuzz deps help image
 all: $(LIBVMM) $(MTREE) $(MTREEFS) $(UNIT_BINS) $(EXTRA_BINS)
 
 $(BUILD)/%.o: %.c
@@ -114,6 +114,12 @@ stop:
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) sh tests/bench/run.sh
+
+# The container image localhost/mtreefs, from the built programs
+# (contrib/container/README.md).
+image: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) sh tools/image.sh
 
 # The suite under ASan+UBSan, then the stress tests under TSan.
 sanitize: asan tsan

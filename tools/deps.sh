@@ -3,9 +3,15 @@
 #
 # Installs the Debian packages mtreefs needs to build, test and run, when
 # something is missing: as root through apt-get, otherwise it prints the exact
-# command to run. Used by `make check`, `make run` and .ci/run.
+# command to run. Used by `make check`, `make run`, `make image` and .ci/run.
 set -u
 PKGS="build-essential libfuse3-dev fuse3 pkg-config perl binutils util-linux python3 libxml2-utils groff-base man-db bsdextrautils clang libclang-rt-14-dev"
+# The container image and tests (tools/image.sh, tests/container/): podman
+# with runc (crun refuses hybrid cgroups), podman-compose for the compose
+# file; xxd, jq and less are copied from the host into the image.
+PKGS="$PKGS podman runc podman-compose xxd jq less"
+# QEMU, for the tests that compare with or attach to a real QEMU.
+PKGS="$PKGS qemu-system-x86"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
