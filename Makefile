@@ -3,7 +3,8 @@
 # mtreefs: plain GNU make. `make` builds libvmm.a, the mtreefs daemon and the
 # mtree tool into $(BUILD); `make check` runs the suite with prove; `make run`
 # mounts the default machine; `make bench` runs the benchmarks; `make sanitize`
-# runs the suite under ASan+UBSan and the stress test under TSan.
+# runs the suite under ASan+UBSan and the stress test under TSan; `make image`
+# builds the container image localhost/mtreefs.
 # V=1 shows commands, WERROR=0 drops -Werror, SANITIZE=address,undefined or
 # SANITIZE=thread builds instrumented binaries into their own build directory.
 
