@@ -152,7 +152,7 @@ clean:
 	rm -rf build build-*
 
 help:
-	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n 2,8p
+	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n 2,9p
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
