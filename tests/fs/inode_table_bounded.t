@@ -40,15 +40,16 @@ ROOT=0
 [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/drop_caches ] && ROOT=1
 [ $ROOT -eq 1 ] || diag "NOT ROOT: cannot write /proc/sys/vm/drop_caches; the kernel keeps its inodes, so the FORGET checks are SKIPPED"
 
-# Let the kernel send its FORGETs; they arrive asynchronously, so wait until
-# the count stops falling (bounded).
+# Let the kernel send its FORGETs; they arrive asynchronously (and slowly on a
+# loaded machine), so wait until the count has stayed the same for five
+# samples in a row, at most 10 s.
 drop_and_settle() {
 	sync
 	echo 2 >/proc/sys/vm/drop_caches
-	prev=-1 i=0
-	while [ $i -lt 40 ]; do
+	prev=-1 same=0 i=0
+	while [ $i -lt 200 ] && [ $same -lt 5 ]; do
 		now=$(stat_of live)
-		[ "$now" = "$prev" ] && break
+		if [ "$now" = "$prev" ]; then same=$((same + 1)); else same=0; fi
 		prev=$now
 		sleep 0.05; i=$((i + 1))
 	done

@@ -75,7 +75,13 @@ start_qemu() { # MACHINE SOCKET
 	qpid=$!
 	i=0
 	while [ ! -S "$2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -S "$2" ]
+	[ -S "$2" ] || return 1
+	# The socket exists before QEMU's main loop serves it; on a loaded machine
+	# that can take longer than a client's 5 s greeting timeout, so wait for
+	# the greeting here (this client then leaves the socket to the next).
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(60); s.connect(sys.argv[1])
+sys.exit(0 if b"QMP" in s.recv(4096) else 1)' "$2"
 }
 
 stop_qemu() {
