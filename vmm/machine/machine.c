@@ -26,6 +26,7 @@
 void vmm_machine_opts_default(struct vmm_machine_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->machine = "pc";
 	o->ram_size = 512ull << 20;
 	o->ram_backend = "anon";
 	o->accel = "auto";
@@ -132,7 +133,13 @@ static int machine_topology(struct vmm_machine *mc, const struct vmm_machine_opt
 		r = vmm_ctl_exec_file(&ctx, o->script, err);
 	else if (o->qemu_dump)
 		r = machine_import(mc, o->qemu_dump, err);
-	else if (!(r = vmm_machine_build_pc(mc->mem, o->ram_size, o->ram_backend, err)))
+	else if (!o->machine || !strcmp(o->machine, "pc"))
+		r = vmm_machine_build_pc(mc->mem, o->ram_size, o->ram_backend, err);
+	else if (!strcmp(o->machine, "q35"))
+		r = vmm_machine_build_q35(mc->mem, o->ram_size, o->ram_backend, err);
+	else
+		r = vmm_err_set(err, -EINVAL, "unknown machine '%s' (pc, q35)", o->machine);
+	if (!r && !o->script && !o->qemu_dump)
 		r = machine_load_firmware(mc, err);
 	if (r)
 		return r;
