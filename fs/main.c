@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"\n"
 		"Builds a machine and mounts its memory topology at MOUNTPOINT.\n"
 		"\n"
-		"  --machine M        pc (default, i440fx) or q35: QEMU's -S -nodefaults map\n"
+		"  --machine M        pc (default, i440fx) or q35, as QEMU builds them\n"
 		"  -m SIZE            guest RAM (default 512M; K M G suffixes)\n"
 		"  -smp N             vCPUs (default 1; the firmware runs on vCPU 0)\n"
 		"  --ram-backend B    anon (default), memfd or file:PATH for pc.ram\n"
