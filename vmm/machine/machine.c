@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The machine object: it wires a memory model to an accelerator through the
- * KVM listener, builds the topology (QEMU's pc map with our firmware, a
+ * KVM listener, builds the topology (QEMU's pc or q35 map with our firmware, a
  * control script, or an imported QEMU dump), creates the vCPUs and offers the
  * host-side services: start/pause/resume/reset, the debug console ring, vCPU
  * information, the heartbeat, and probe requests that make the guest perform
@@ -303,7 +303,7 @@ bool vmm_machine_can_run(const struct vmm_machine *mc)
 
 /**
  * vmm_machine_start() - start every vCPU thread
- * @mc: a machine that can run (the pc map with KVM)
+ * @mc: a machine that can run (a built-in map with KVM)
  * @err: reason on failure
  *
  * Return: 0 (also when already started) or -errno; -ENODEV without KVM or firmware.

@@ -79,7 +79,7 @@ enum vmm_vcpu_state { VMM_VCPU_STOPPED, VMM_VCPU_RUNNING, VMM_VCPU_PAUSED,
  * @ram_size: guest RAM (default 512M)
  * @ram_backend: "anon" (default, as QEMU), "memfd" or "file:PATH" for pc.ram
  * @accel: "kvm", "none" or "auto" (default: kvm when /dev/kvm works)
- * @script: build from this control script instead of the pc map (no firmware)
+ * @script: build from this control script instead of the built-in map (no firmware)
  * @qemu_dump: import a QEMU dump directory (mtree-D and optional mtree-f)
  * @vcpus: number of vCPUs (default 1), each with its cpu-memory-N address
  *         space; the firmware runs on vCPU 0, the others park in HLT
@@ -119,8 +119,8 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o);
  * @err: reason on failure
  *
  * Memory model, accelerator (KVM for "kvm"/"auto" when /dev/kvm works, the
- * soft memslot table otherwise), KVM listener, the topology (pc map with
- * firmware, script or QEMU dump), the device factory, and with KVM the vCPUs
+ * soft memslot table otherwise), KVM listener, the topology (pc or q35 map
+ * with firmware, script or QEMU dump), the device factory, and with KVM the vCPUs
  * (started when @o->run and the firmware is present).
  * Return: 0 or -errno.
  */
