@@ -11,7 +11,7 @@
  * firmware.
  */
 #include <vmm/machine.h>
-#include "pc_priv.h"
+#include "pc_common_priv.h"
 
 #define PC_LOWMEM_MAX	0xe0000000ull	/* max-ram-below-4g default: 3.5 GiB */
 #define PC_LOWMEM_ALIGN	0xc0000000ull	/* gigabyte_align split */

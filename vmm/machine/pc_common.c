@@ -4,14 +4,14 @@
  * build the same way (hw/i386/pc.c pc_memory_init(), hw/i386/x86.c
  * x86_bios_rom_init(), hw/pci-host/pam.c init_pam(), hw/pci/pci.c
  * pci_init_bus_master(), hw/core/loader.c rom_add_blob() for fw_cfg's ACPI
- * tables): see pc_priv.h. pc.c and q35.c put them together with their own
+ * tables): see pc_common_priv.h. pc.c and q35.c put them together with their own
  * host bridge and I/O port table.
  */
 #include <errno.h>
 #include <stdio.h>
 
 #include <vmm/machine.h>
-#include "pc_priv.h"
+#include "pc_common_priv.h"
 
 #define PC_BIOS_SIZE	0x40000ull	/* QEMU's bios.bin (SeaBIOS), 256 KiB */
 #define PC_ISA_BIOS_MAX	0x20000ull	/* the low window shows at most its last 128 KiB */

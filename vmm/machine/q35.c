@@ -11,7 +11,7 @@
  * -S map has none either.
  */
 #include <vmm/machine.h>
-#include "pc_priv.h"
+#include "pc_common_priv.h"
 
 #define Q35_LOWMEM_MAX	0xb0000000ull	/* the MMCFG window at 2.75 GiB ends low RAM */
 #define Q35_LOWMEM_SPLIT 0x80000000ull	/* RAM that does not fit keeps only 2 GiB low */

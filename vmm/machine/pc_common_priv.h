@@ -8,8 +8,8 @@
  * creates its regions in QEMU's order, because `info mtree` shows regions of
  * equal address and priority newest first.
  */
-#ifndef VMM_PC_PRIV_H
-#define VMM_PC_PRIV_H
+#ifndef VMM_PC_COMMON_PRIV_H
+#define VMM_PC_COMMON_PRIV_H
 
 #include <vmm/memory.h>
 
