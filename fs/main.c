@@ -43,7 +43,9 @@ static void usage(FILE *f)
 		"\n"
 		"Builds a machine and mounts its memory topology at MOUNTPOINT.\n"
 		"\n"
+		"  --machine M        pc (default, i440fx) or q35, as QEMU builds them\n"
 		"  -m SIZE            guest RAM (default 512M; K M G suffixes)\n"
+		"  -smp N             vCPUs (default 1; the firmware runs on vCPU 0)\n"
 		"  --ram-backend B    anon (default), memfd or file:PATH for pc.ram\n"
 		"  --accel A          kvm, none or auto (default: kvm when /dev/kvm works)\n"
 		"  --script FILE      build the topology from a control script\n"
@@ -76,6 +78,8 @@ static int parse_mode(const char *s, mode_t *out)
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
+		{ "machine", required_argument, NULL, 'M' },
+		{ "smp", required_argument, NULL, 'S' },
 		{ "ram-backend", required_argument, NULL, 'b' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "script", required_argument, NULL, 's' },
@@ -87,8 +91,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	vmm_u128 size;
+	unsigned long n;
+	char *end;
 	int opt;
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-smp"))	/* QEMU spells it with one dash */
+			argv[i] = "--smp";
 	while ((opt = getopt_long(argc, argv, "m:fdo:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -97,6 +106,17 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 				return 2;
 			}
 			c->mo.ram_size = (uint64_t)size;
+			break;
+		case 'M': c->mo.machine = optarg; break;
+		case 'S':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || n < 1 || n > 255) {
+				fprintf(stderr, "mtreefs: bad -smp '%s': a vCPU count 1..255\n",
+					optarg);
+				return 2;
+			}
+			c->mo.vcpus = (unsigned)n;
 			break;
 		case 'b': c->mo.ram_backend = optarg; break;
 		case 'a': c->mo.accel = optarg; break;

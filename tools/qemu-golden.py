@@ -87,6 +87,15 @@ cfg("q35-devices-stopped",
      "-device", "e1000,netdev=u0", "-netdev", "user,id=u0,restrict=on",
      "-device", "VGA"])
 
+# The machines mtreefs builds itself (--machine pc|q35 -m M -smp N), for the
+# comparison of their whole info files with QEMU's (tests/unit/machine_own_golden.c).
+for machine in ("pc", "q35"):
+    for size in ("128M", "2816M", "3584M", "4G", "6G"):
+        for cpus in ("1", "4"):
+            cfg("own-%s-%s-s%s" % (machine, size, cpus),
+                ["-machine", machine + ",accel=kvm", "-m", size, "-smp", cpus,
+                 "-S", "-nodefaults"])
+
 
 class Qmp:
     """Just enough QMP: greeting, capabilities, commands, skipping events."""

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The machine object: it wires a memory model to an accelerator through the
- * KVM listener, builds the topology (QEMU's pc map with our firmware, a
+ * KVM listener, builds the topology (QEMU's pc or q35 map with our firmware, a
  * control script, or an imported QEMU dump), creates the vCPUs and offers the
  * host-side services: start/pause/resume/reset, the debug console ring, vCPU
  * information, the heartbeat, and probe requests that make the guest perform
@@ -26,6 +26,7 @@
 void vmm_machine_opts_default(struct vmm_machine_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->machine = "pc";
 	o->ram_size = 512ull << 20;
 	o->ram_backend = "anon";
 	o->accel = "auto";
@@ -132,7 +133,13 @@ static int machine_topology(struct vmm_machine *mc, const struct vmm_machine_opt
 		r = vmm_ctl_exec_file(&ctx, o->script, err);
 	else if (o->qemu_dump)
 		r = machine_import(mc, o->qemu_dump, err);
-	else if (!(r = vmm_machine_build_pc(mc->mem, o->ram_size, o->ram_backend, err)))
+	else if (!o->machine || !strcmp(o->machine, "pc"))
+		r = vmm_machine_build_pc(mc->mem, o->ram_size, o->ram_backend, err);
+	else if (!strcmp(o->machine, "q35"))
+		r = vmm_machine_build_q35(mc->mem, o->ram_size, o->ram_backend, err);
+	else
+		r = vmm_err_set(err, -EINVAL, "unknown machine '%s' (pc, q35)", o->machine);
+	if (!r && !o->script && !o->qemu_dump)
 		r = machine_load_firmware(mc, err);
 	if (r)
 		return r;
@@ -296,7 +303,7 @@ bool vmm_machine_can_run(const struct vmm_machine *mc)
 
 /**
  * vmm_machine_start() - start every vCPU thread
- * @mc: a machine that can run (the pc map with KVM)
+ * @mc: a machine that can run (a built-in map with KVM)
  * @err: reason on failure
  *
  * Return: 0 (also when already started) or -errno; -ENODEV without KVM or firmware.

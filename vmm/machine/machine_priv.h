@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private state shared by the machine's files: machine.c (creation, control,
- * probe requests), vcpu.c (the vCPU threads), devices.c (io device kinds)
- * and pc.c. The console ring and the probe mailbox (probe_priv.h) live here
- * because the devices fill them from vCPU threads while the host reads them.
+ * probe requests), vcpu.c (the vCPU threads) and devices.c (io device
+ * kinds); the maps (pc.c, q35.c) need none of it. The console ring and the
+ * probe mailbox (probe_priv.h) live here because the devices fill them from vCPU threads while the host reads them.
  */
 #ifndef VMM_MACHINE_PRIV_H
 #define VMM_MACHINE_PRIV_H
@@ -24,7 +24,7 @@ struct machine_console {
 struct machine_private {
 	struct machine_console console;
 	struct probe_box probe;
-	bool firmware;		/* pc map with the firmware loaded */
+	bool firmware;		/* a built-in map with the firmware loaded */
 	bool started;
 };
 

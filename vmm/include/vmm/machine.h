@@ -2,7 +2,8 @@
 /*
  * The machine: a memory model, an accelerator (KVM or the in-process memslot
  * table), the KVM listener that joins them, the vCPU threads and the guest
- * firmware. The default machine is QEMU 7.2's `pc` memory map for a RAM size.
+ * firmware. The built-in machines are QEMU 7.2's `pc` (the default) and `q35`
+ * memory maps for a RAM size, as `-S -nodefaults` builds them.
  *
  * Guest interface of the built-in firmware (see vmm/firmware/README):
  *   port 0x402   debug console (isa-debugcon): bytes written are the console
@@ -74,17 +75,20 @@ enum vmm_vcpu_state { VMM_VCPU_STOPPED, VMM_VCPU_RUNNING, VMM_VCPU_PAUSED,
 
 /**
  * struct vmm_machine_opts
+ * @machine: "pc" (default, i440fx) or "q35": the built-in map with firmware
  * @ram_size: guest RAM (default 512M)
  * @ram_backend: "anon" (default, as QEMU), "memfd" or "file:PATH" for pc.ram
  * @accel: "kvm", "none" or "auto" (default: kvm when /dev/kvm works)
- * @script: build from this control script instead of the pc map (no firmware)
+ * @script: build from this control script instead of the built-in map (no firmware)
  * @qemu_dump: import a QEMU dump directory (mtree-D and optional mtree-f)
- * @vcpus: number of vCPUs (default 1)
+ * @vcpus: number of vCPUs (default 1), each with its cpu-memory-N address
+ *         space; the firmware runs on vCPU 0, the others park in HLT
  * @run: start the vCPUs after building (default true); only a machine with
- *       the firmware (the pc map) and KVM starts: a script or dump machine has
+ *       the firmware (a built-in map) and KVM starts: a script or dump machine has
  *       no code to run, vmm_machine_start() is refused for it
  */
 struct vmm_machine_opts {
+	const char *machine;
 	uint64_t ram_size;
 	const char *ram_backend;
 	const char *accel;
@@ -115,8 +119,8 @@ void vmm_machine_opts_default(struct vmm_machine_opts *o);
  * @err: reason on failure
  *
  * Memory model, accelerator (KVM for "kvm"/"auto" when /dev/kvm works, the
- * soft memslot table otherwise), KVM listener, the topology (pc map with
- * firmware, script or QEMU dump), the device factory, and with KVM the vCPUs
+ * soft memslot table otherwise), KVM listener, the topology (pc or q35 map
+ * with firmware, script or QEMU dump), the device factory, and with KVM the vCPUs
  * (started when @o->run and the firmware is present).
  * Return: 0 or -errno.
  */
@@ -200,12 +204,16 @@ uint64_t vmm_machine_heartbeat(struct vmm_machine *mc);
 int vmm_machine_ctl(struct vmm_machine *mc, const char *cmd, struct vmm_err *err);
 
 /*
- * Build QEMU's pc memory map into @mem (used by vmm_machine_create): the
- * "memory" and "cpu-memory-0" address spaces on "system", "I/O" on "io"
- * with QEMU's ports plus "debugcon" (0x402) and "probe" (VMM_PROBE_PORT).
+ * Build QEMU's pc or q35 memory map into @mem (used by vmm_machine_create):
+ * the "memory" and "cpu-memory-0" address spaces on "system", "I/O" on "io"
+ * with QEMU's ports plus "debugcon" (0x402) and "probe" (VMM_PROBE_PORT),
+ * the PCI functions' bus-master address spaces and fw_cfg's ACPI blobs:
+ * QEMU's `-S -nodefaults` text for the same -m, except for those two ports.
  */
 int vmm_machine_build_pc(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
 			 struct vmm_err *err);
+int vmm_machine_build_q35(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
+			  struct vmm_err *err);
 
 /**
  * struct vmm_device_kind - one device kind of `io ... device=KIND`

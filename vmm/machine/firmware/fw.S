@@ -51,6 +51,11 @@ pm32:
 	movl	%eax, %ss
 	movl	%eax, %fs
 	movl	%eax, %gs
+	movl	$1, %eax			/* only the BSP (APIC ID 0) goes on: an AP */
+	cpuid					/* rebuilding the page tables would pull */
+	shrl	$24, %ebx			/* them from under the BSP's feet */
+	testl	%ebx, %ebx
+	jnz	ap_park
 	movl	$STACK_TOP, %esp
 
 	movl	$PML4, %edi			/* clear all page tables */
@@ -87,6 +92,10 @@ pm32:
 	movl	%eax, %cr0
 	ljmpl	$SEL_CODE64, $LIN(lm64)
 
+ap_park:					/* APs: halted for good, touching nothing */
+	hlt
+	jmp	ap_park
+
 /* ---- 64-bit long mode ---- */
 	.code64
 lm64:
@@ -95,12 +104,6 @@ lm64:
 	movl	%eax, %es
 	movl	%eax, %ss
 	movq	$STACK_TOP, %rsp
-
-	movl	$1, %eax			/* only the BSP (APIC ID 0) runs the loop */
-	cpuid
-	shrl	$24, %ebx
-	testl	%ebx, %ebx
-	jnz	ap_park
 
 	movq	$0, VMM_HEARTBEAT_GPA
 	leaq	greeting(%rip), %rsi		/* one string PIO: rep outsb */
@@ -123,9 +126,6 @@ idle:
 	hlt					/* the host resumes us after a tick or a post */
 	jmp	main_loop
 
-ap_park:
-	hlt
-	jmp	ap_park
 
 /*
  * serve: %eax = op. Loads SIZE, GPA and VAL, performs the access, answers.

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * QEMU 7.2's `q35` machine (MCH host bridge, ICH9, -S -nodefaults) as a
+ * memory topology, as hw/i386/pc_q35.c pc_q35_init(), hw/pci-host/q35.c
+ * mch_realize() and the ICH9 functions create it, checked against QEMU's
+ * whole `info mtree [-D|-f]` and `info ramblock` (tests/golden/own-q35-*,
+ * q35-*). RAM, ROMs, PAM, the system-bus controllers and the bus-master
+ * spaces come from pc_common.c; here are the MCH's SMRAM and TSEG regions,
+ * q35's below-4G rule and its ICH9 I/O ports. The PCIe MMCFG window is not
+ * mapped: at reset PCIEXBAR is off (the firmware would turn it on), so QEMU's
+ * -S map has none either.
+ */
+#include <vmm/machine.h>
+#include "pc_common_priv.h"
+
+#define Q35_LOWMEM_MAX	0xb0000000ull	/* the MMCFG window at 2.75 GiB ends low RAM */
+#define Q35_LOWMEM_SPLIT 0x80000000ull	/* RAM that does not fit keeps only 2 GiB low */
+#define Q35_SMRAM_BASE	0xa0000ull
+#define Q35_SMRAM_SIZE	0x20000ull
+#define Q35_SMRAM_HIGH	0xfeda0000ull	/* where the open SMRAM shows above 4G-18M */
+#define Q35_SMBASE_ADDR	0x30000ull
+#define Q35_SMBASE_SIZE	0x20000ull
+
+/**
+ * q35_ram_below() - QEMU's below-4G share of pc_q35_init()
+ * @ram_size: guest RAM
+ *
+ * Below the MMCFG window (2.75 GiB) RAM stays low whole; from 2.75 GiB on
+ * only 2 GiB stay below 4G (the hole keeps the window and 32-bit BARs).
+ * Return: bytes mapped from 0 (the rest is mapped from 4 GiB).
+ */
+static uint64_t q35_ram_below(uint64_t ram_size)
+{
+	return ram_size >= Q35_LOWMEM_MAX ? Q35_LOWMEM_SPLIT : ram_size;
+}
+
+/*
+ * The MCH (mch_realize): pci hole at prio -1, the legacy SMRAM window shown
+ * to all CPUs (SMRAM closed at reset), its disabled high alias, and the
+ * blackholes that hide TSEG and SMBASE once locked (both off at reset; TSEG
+ * empty just above low RAM). The "smram" container only SMM CPUs see is not
+ * built: this machine has no SMM.
+ */
+static int q35_mch(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_mr *pci,
+		   struct vmm_mr *ram, uint64_t below, struct vmm_err *err)
+{
+	struct vmm_mr *mr;
+	int r;
+
+	r = vmm_mr_map(pci, sys, 0, -1, err);
+	if (!r)
+		r = pc_alias(mem, "smram-region", NULL, pci, Q35_SMRAM_BASE, Q35_SMRAM_SIZE, sys,
+			     Q35_SMRAM_BASE, 1, NULL, err);
+	if (!r)
+		r = pc_alias(mem, "smram-open-high", NULL, ram, Q35_SMRAM_BASE, Q35_SMRAM_SIZE,
+			     NULL, 0, 0, &mr, err);
+	if (!r)
+		r = vmm_mr_set_enabled(mr, false, err);
+	if (!r)
+		r = vmm_mr_map(mr, sys, Q35_SMRAM_HIGH, 1, err);
+	if (!r)
+		r = vmm_mr_new_io(mem, "tseg-blackhole", NULL, 0, "none", &mr, err);
+	if (!r)
+		r = vmm_mr_set_enabled(mr, false, err);
+	if (!r)
+		r = vmm_mr_map(mr, sys, below, 1, err);
+	if (!r)
+		r = vmm_mr_new_io(mem, "smbase-blackhole", NULL, Q35_SMBASE_SIZE, "none", &mr, err);
+	if (!r)
+		r = vmm_mr_set_enabled(mr, false, err);
+	if (!r)
+		r = vmm_mr_map(mr, sys, Q35_SMBASE_ADDR, 1, err);
+	if (!r)
+		r = pc_pams(mem, sys, pci, ram, err);
+	return r;
+}
+
+/*
+ * QEMU's q35 -nodefaults I/O ports in creation order: ICH9's power
+ * management block comes last, so its disabled ich9-pm container shows
+ * before dma-chan at port 0 (its base register is 0 until the firmware
+ * sets it).
+ */
+static const struct pc_port q35_ports[] = {
+	{ "dma-chan", NULL, NULL, 0x0, 0x8, 0, false, false },
+	{ "dma-cont", NULL, NULL, 0x8, 0x8, 0, false, false },
+	{ "kvm-pic", NULL, NULL, 0x20, 0x2, 0, false, false },
+	{ "kvm-pit", NULL, NULL, 0x40, 0x4, 0, false, false },
+	{ "i8042-data", NULL, NULL, 0x60, 0x1, 0, false, false },
+	{ "pcspk", NULL, NULL, 0x61, 0x1, 0, false, false },
+	{ "i8042-cmd", NULL, NULL, 0x64, 0x1, 0, false, false },
+	{ "rtc", NULL, NULL, 0x70, 0x2, 0, false, false },
+	{ "rtc-index", NULL, "rtc", 0x0, 0x1, 0, false, false },
+	{ "kvmvapic", NULL, NULL, 0x7e, 0x2, 0, false, false },
+	{ "ioport80", NULL, NULL, 0x80, 0x1, 0, false, false },
+	{ "dma-page@81", "dma-page", NULL, 0x81, 0x3, 0, false, false },
+	{ "dma-page@87", "dma-page", NULL, 0x87, 0x1, 0, false, false },
+	{ "dma-page@89", "dma-page", NULL, 0x89, 0x3, 0, false, false },
+	{ "dma-page@8f", "dma-page", NULL, 0x8f, 0x1, 0, false, false },
+	{ "port92", NULL, NULL, 0x92, 0x1, 0, false, false },
+	{ "kvm-pic@a0", "kvm-pic", NULL, 0xa0, 0x2, 0, false, false },
+	{ "apm-io", NULL, NULL, 0xb2, 0x2, 0, false, false },
+	{ "dma-chan@c0", "dma-chan", NULL, 0xc0, 0x10, 0, false, false },
+	{ "dma-cont@d0", "dma-cont", NULL, 0xd0, 0x10, 0, false, false },
+	{ "ioportF0", NULL, NULL, 0xf0, 0x1, 0, false, false },
+	{ "kvm-elcr", NULL, NULL, 0x4d0, 0x1, 0, false, false },
+	{ "kvm-elcr@4d1", "kvm-elcr", NULL, 0x4d1, 0x1, 0, false, false },
+	{ "fwcfg", NULL, NULL, 0x510, 0x2, 0, false, false },
+	{ "fwcfg.dma", NULL, NULL, 0x514, 0x8, 0, false, false },
+	{ "acpi-pci-hotplug", NULL, NULL, 0xcc0, 0x18, 0, false, false },
+	{ "acpi-cpu-hotplug", NULL, NULL, 0xcd8, 0x20, 0, false, false },
+	{ "pci-conf-idx", NULL, NULL, 0xcf8, 0x4, 0, false, false },
+	{ "lpc-reset-control", NULL, NULL, 0xcf9, 0x1, 1, false, false },
+	{ "pci-conf-data", NULL, NULL, 0xcfc, 0x4, 0, false, false },
+	{ "vmport", NULL, NULL, 0x5658, 0x1, 0, false, false },
+	{ "ich9-pm", NULL, NULL, 0x0, 0x80, 0, true, true },
+	{ "acpi-evt", NULL, "ich9-pm", 0x0, 0x4, 0, false, false },
+	{ "acpi-cnt", NULL, "ich9-pm", 0x4, 0x2, 0, false, false },
+	{ "acpi-tmr", NULL, "ich9-pm", 0x8, 0x4, 0, false, false },
+	{ "acpi-gpe0", NULL, "ich9-pm", 0x20, 0x10, 0, false, false },
+	{ "acpi-smi", NULL, "ich9-pm", 0x30, 0x8, 0, false, false },
+	{ "sm-tco", NULL, "ich9-pm", 0x60, 0x20, 0, false, false },
+};
+
+/* The PCI functions of q35 -nodefaults, each with its bus-master address space. */
+static const char *const q35_pci_functions[] = { "mch", "ICH9-LPC", "ich9-ahci", "ICH9-SMB" };
+
+static int q35_build(struct vmm_memory *mem, uint64_t ram_size, const char *backend,
+		     struct vmm_err *err)
+{
+	uint64_t below = q35_ram_below(ram_size);
+	struct vmm_mr *sys, *pci, *ram;
+	int r;
+
+	r = pc_system(mem, &sys, &pci, err);
+	if (!r)
+		r = pc_ram(mem, sys, ram_size, below, backend, &ram, err);
+	if (!r)
+		r = pc_roms(mem, pci, err);
+	if (!r)
+		r = q35_mch(mem, sys, pci, ram, below, err);
+	if (!r)
+		r = pc_sysbus_io(mem, sys, err);
+	if (!r)
+		r = pc_io_space(mem, q35_ports, sizeof(q35_ports) / sizeof(q35_ports[0]), err);
+	if (!r)
+		r = pc_bus_masters(mem, sys, q35_pci_functions,
+				   sizeof(q35_pci_functions) / sizeof(q35_pci_functions[0]), err);
+	if (!r)
+		r = pc_acpi_blobs(mem, err);
+	return r;
+}
+
+/**
+ * vmm_machine_build_q35() - QEMU's q35 memory map for @ram_size bytes of RAM
+ * @mem: an empty model
+ * @ram_size: guest RAM (page multiple, at least 1 MiB)
+ * @ram_backend: backend of pc.ram (NULL: anon, as QEMU)
+ * @err: reason on failure
+ *
+ * Everything is built in one transaction; on failure nothing is left behind.
+ * Return: 0 or -errno.
+ */
+int vmm_machine_build_q35(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
+			  struct vmm_err *err)
+{
+	return pc_build_txn(mem, "q35", ram_size, q35_build, ram_backend, err);
+}
