@@ -66,13 +66,13 @@ import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
 os.write(fd, 'address-space .. system\naddress-space . system\n'
              'address-space "a/../../b" system\naddress-space "50%" system\n'
-             'address-space "gr\u00fc\u00dfe" system\nram rb1 4K name="/rom@etc/acpi/tables"\n'.encode()
+             'address-space "gr\u00fc\u00dfe" system\nram rb1 4K name="/rom@etc/mtreefs/test"\n'.encode()
          + b'address-space "x\xff\xfe\xc0\xafy" system\n')
 os.close(fd)
 PY
 ok $? "names with '..', '.', '/', '%', UTF-8 and invalid bytes are accepted"
 got=$(cd "$MNT/address-spaces" && ls -a | LC_ALL=C sort | tr '\n' ' ')
-is "$got" "%2E %2E%2E . .. 50%25 I%2FO a%2F..%2F..%2Fb cpu-memory-0 grüße memory x%FF%FE%C0%AFy " \
+is "$got" "%2E %2E%2E . .. 50%25 I%2FO PIIX3 PIIX4_PM a%2F..%2F..%2Fb cpu-memory-0 grüße i440FX memory piix3-ide x%FF%FE%C0%AFy " \
 	"address-spaces lists every name escaped, '.' and '..' once"
 for d in %2E%2E %2E a%2F..%2F..%2Fb x%FF%FE%C0%AFy; do
 	is "$(readlink "$MNT/address-spaces/$d/root")" ../../regions/system "address-spaces/$d resolves"
@@ -84,10 +84,10 @@ for d in %2e%2E I%2fO %49%2FO 50% x%ff%FE%C0%AFy gr%C3%BC%C3%9Fe a%00b; do
 		"only the canonical spelling resolves: $d"
 done
 is "$(errno_as "" stat "$MNT/address-spaces/a/../../b")" ENOENT "a/../../b is a walk through a missing 'a'"
-ls "$MNT/ramblocks" | grep -qx '%2From@etc%2Facpi%2Ftables'
-ok $? "a RAM block named /rom@etc/acpi/tables is one escaped entry"
-is "$(cat "$MNT/regions/rb1/name")" /rom@etc/acpi/tables "and its region's name file is QEMU's"
-is "$(readlink "$MNT/regions/rb1/ramblock")" "../../ramblocks/%2From@etc%2Facpi%2Ftables" \
+ls "$MNT/ramblocks" | grep -qx '%2From@etc%2Fmtreefs%2Ftest'
+ok $? "a RAM block named /rom@etc/mtreefs/test is one escaped entry"
+is "$(cat "$MNT/regions/rb1/name")" /rom@etc/mtreefs/test "and its region's name file is the name given"
+is "$(readlink "$MNT/regions/rb1/ramblock")" "../../ramblocks/%2From@etc%2Fmtreefs%2Ftest" \
 	"the ramblock link uses the escaped name"
 unmount_machine
 check_daemon_log
