@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <vmm/ctl.h>
+#include <vmm/memory.h>
 
 #include "qemu_dump_priv.h"
 
@@ -184,23 +185,49 @@ static void emit_attrs(struct vmm_buf *out, const struct qnode *q)
 		vmm_buf_printf(out, "set %s nonvolatile on\n", q->id);
 }
 
-/* @a is listed before @b in the -f block that lists both. */
-static bool as_before(const struct qimp *im, const char *a, const char *b)
+struct as_pick {
+	const char *name;	/* as QEMU prints it */
+	const char *root;	/* its root's ID */
+	const char *root_name;	/* its root's name, as -f prints it */
+	bool done;
+	unsigned nth;		/* how many of its name were emitted before */
+};
+
+static int as_index(const struct qview *v, const struct as_pick *a)
+{
+	for (size_t k = 0; k < v->nas; k++)
+		if (!strcmp(v->as[k], a->name) && !strcmp(v->asroot[k], a->root_name))
+			return (int)k;
+	return -1;
+}
+
+/* @a is listed before @b in the -f block that lists both (by name and root). */
+static bool as_before(const struct qimp *im, const struct as_pick *a, const struct as_pick *b)
 {
 	for (size_t i = 0; i < im->flat.nv; i++) {
-		const struct qview *v = &im->flat.v[i];
-		int ia = -1, ib = -1;
+		int ia = as_index(&im->flat.v[i], a), ib = as_index(&im->flat.v[i], b);
 
-		for (size_t k = 0; k < v->nas; k++) {
-			if (!strcmp(v->as[k], a))
-				ia = (int)k;
-			if (!strcmp(v->as[k], b))
-				ib = (int)k;
-		}
 		if (ia >= 0 && ib >= 0)
 			return ia < ib;
 	}
 	return false;
+}
+
+/*
+ * QEMU repeats address-space names (one "e1000e" per device): the @nth of a
+ * name is created by its key, NAME#K, which the model takes as "the K-th".
+ */
+static void emit_address_space(struct vmm_buf *out, const char *name, const char *root,
+			       unsigned nth)
+{
+	char key[VMM_AS_KEY_MAX];
+
+	vmm_buf_puts(out, "address-space ");
+	if (nth > 1 && (size_t)snprintf(key, sizeof(key), "%s#%u", name, nth) < sizeof(key))
+		vmm_ctl_quote(out, key);
+	else
+		vmm_ctl_quote(out, name);
+	vmm_buf_printf(out, " %s\n", root);
 }
 
 /*
@@ -211,7 +238,7 @@ static bool as_before(const struct qimp *im, const char *a, const char *b)
 static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 {
 	size_t total = 0, k = 0;
-	struct { const char *name; const char *root; bool done; } *as;
+	struct as_pick *as;
 
 	for (size_t i = 0; i < im->ng; i++)
 		total += im->g[i].nas;
@@ -222,6 +249,7 @@ static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 		for (size_t j = 0; j < im->g[i].nas; j++, k++) {
 			as[k].name = im->g[i].as[j];
 			as[k].root = im->g[i].root->id;
+			as[k].root_name = im->g[i].root->name;
 		}
 	for (size_t left = total; left; left--) {
 		size_t pick = total;
@@ -231,7 +259,7 @@ static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 
 			for (size_t j = 0; j < total && !blocked && !as[i].done; j++)
 				blocked = j != i && !as[j].done && im->have_flat &&
-					  as_before(im, as[j].name, as[i].name);
+					  as_before(im, &as[j], &as[i]);
 			if (!as[i].done && !blocked)
 				pick = i;
 		}
@@ -239,9 +267,11 @@ static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 			for (pick = 0; as[pick].done; pick++)
 				;
 		as[pick].done = true;
-		vmm_buf_puts(out, "address-space ");
-		vmm_ctl_quote(out, as[pick].name);
-		vmm_buf_printf(out, " %s\n", as[pick].root);
+		emit_address_space(out, as[pick].name, as[pick].root, ++as[pick].nth);
+		/* Later ones of this name are the 2nd, 3rd, ... of it (vmm_as_find()). */
+		for (size_t i = 0; i < total; i++)
+			if (!as[i].done && !strcmp(as[i].name, as[pick].name))
+				as[i].nth = as[pick].nth;
 	}
 	free(as);
 	return 0;
