@@ -128,8 +128,35 @@ static void emit_create(struct vmm_buf *out, struct qnode *q)
 		vmm_buf_printf(out, " %s 0x%llx", q->target->id, (unsigned long long)q->aoff);
 	put_size(out, q->size);
 	put_name(out, q);
+	if (q->rb_max > q->size)
+		vmm_buf_printf(out, " max=0x%llx", (unsigned long long)q->rb_max);
+	if (q->idstr && strcmp(q->idstr, q->name)) {
+		vmm_buf_puts(out, " idstr=");
+		vmm_ctl_quote(out, q->idstr);
+	}
 	vmm_buf_puts(out, "\n");
 	q->emitted = true;
+}
+
+/*
+ * The RAM-backed regions first, in the order qemu_ramblock.c planned, which
+ * gives each block QEMU's offset and list place; fillers come and go.
+ */
+static void emit_ram_plan(struct qimp *im, struct vmm_buf *out)
+{
+	if (im->nrplan)
+		vmm_buf_puts(out, "# RAM blocks in ram_addr order, fillers holding QEMU's holes\n");
+	if (im->rb_misordered)
+		vmm_buf_printf(out, "# note: %zu pair(s) of equally sized RAM blocks list in offset order, "
+			       "not QEMU's\n", im->rb_misordered);
+	for (size_t i = 0; i < im->nrplan; i++) {
+		struct qnode *q = im->rplan[i].q;
+
+		if (im->rplan[i].del)
+			vmm_buf_printf(out, "delete %s\n", q->id);
+		else
+			emit_create(out, q);
+	}
 }
 
 /* Plain regions in printed order, then aliases once their target exists. */
@@ -138,7 +165,7 @@ static int emit_regions(struct qimp *im, struct vmm_buf *out)
 	size_t left = 0, before;
 
 	for (size_t i = 0; i < im->nn; i++) {
-		if (im->n[i]->dead)
+		if (im->n[i]->dead || im->n[i]->emitted)
 			continue;
 		if (im->n[i]->kind != QK_ALIAS)
 			emit_create(out, im->n[i]);
@@ -285,11 +312,13 @@ int qimp_emit(struct qimp *im, struct vmm_buf *out)
 	if (r)
 		return r;
 	for (size_t i = 0; i < im->nn; i++)
-		live += !im->n[i]->dead;
+		live += !im->n[i]->dead && !im->n[i]->filler;
 	for (size_t i = 0; i < im->ng; i++)
 		nas += im->g[i].nas;
-	vmm_buf_printf(out, "# Imported from QEMU's info mtree -D%s: %zu regions, %zu address spaces\n",
-		       im->have_flat ? " and -f" : "", live, nas);
+	vmm_buf_printf(out, "# Imported from QEMU's info mtree -D%s%s: %zu regions, %zu address spaces\n",
+		       im->have_flat ? " and -f" : "", im->have_ramblock ? " and info ramblock" : "",
+		       live, nas);
+	emit_ram_plan(im, out);
 	r = emit_regions(im, out);
 	for (size_t i = 0; i < im->nn && !r; i++)
 		if (!im->n[i]->dead && im->n[i]->nkids)
