@@ -97,9 +97,36 @@ static void test_import(void)
 	vmm_memory_free(m);
 }
 
+/* Two spaces of one name with their own roots, the blocks in either order. */
+#define BLOCK_A "FlatView #0\n AS \"e1000e\", root: bm1\n Root memory region: ram\n" \
+	"  0000000000000000-0000000000000fff (prio 0, ram): ram\n\n"
+#define BLOCK_B "FlatView #1\n AS \"e1000e\", root: bm2\n Root memory region: (none)\n" \
+	"  No rendered FlatView\n\n"
+
+static void test_diff(void)
+{
+	static const char ab[] = BLOCK_A BLOCK_B, ba[] = BLOCK_B BLOCK_A;
+	static const char ab_changed[] = BLOCK_A
+		"FlatView #1\n AS \"e1000e\", root: bm2\n Root memory region: ram\n"
+		"  0000000000000000-0000000000000fff (prio 0, ram): ram\n\n";
+	struct vmm_buf out;
+
+	vmm_buf_init(&out);
+	is(vmm_flat_text_diff(ab, strlen(ab), ba, strlen(ba), &out), 0,
+	   "diff matches spaces of one name by their roots, in any block order");
+	if (out.len)
+		diag("%s", out.data);
+	vmm_buf_free(&out);
+	vmm_buf_init(&out);
+	ok(vmm_flat_text_diff(ab, strlen(ab), ab_changed, strlen(ab_changed), &out) > 0,
+	   "and still sees the second one change");
+	vmm_buf_free(&out);
+}
+
 int main(void)
 {
 	test_model_keys();
 	test_import();
+	test_diff();
 	return done_testing();
 }
