@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * address-spaces/: one directory per address space, named by its escaped
- * name, with its name, links to its root region and its current flat view,
- * and a ram file that reads guest memory as the space maps it (fs/ram.c).
+ * key (its name; "NAME#K" for the K-th space of a name QEMU repeats, such as
+ * one "e1000e" per device: vmm_as_find() takes the key back), with its name,
+ * links to its root region and its current flat view, and a ram file that
+ * reads guest memory as the space maps it (fs/ram.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,8 +16,10 @@
 
 static MFS_LIST(l_as)
 {
+	char key[VMM_AS_KEY_MAX];
+
 	for (struct vmm_as *as = vmm_memory_first_as(fs->mem); as; as = as->next)
-		mfs_list_escaped(cb, arg, as->name);
+		mfs_list_escaped(cb, arg, vmm_as_key(as, key));
 	return 0;
 }
 

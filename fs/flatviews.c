@@ -40,10 +40,12 @@ static MFS_FIND(f_fv) { return mfs_fv(fs, key) ? 0 : -ENOENT; }
 
 static MFS_RENDER(r_fv_as)
 {
+	char as_key[VMM_AS_KEY_MAX];
+
 	WITH_FV(fv);
 	for (struct vmm_as *as = vmm_memory_first_as(fs->mem); as; as = as->next)
 		if (as->current == fv)
-			vmm_buf_printf(out, "%s\n", as->name);
+			vmm_buf_printf(out, "%s\n", vmm_as_key(as, as_key));
 	return 0;
 }
 

@@ -2,9 +2,11 @@
 /*
  * mtree import-qemu: print a control script that rebuilds the topology of a
  * QEMU `info mtree -D` dump, using its `info mtree -f` dump (when given) to
- * settle what the tree text leaves open. A directory argument stands for the
- * mtree-D and mtree-f files inside it (the layout tools/qemu-golden.py writes);
- * --qmp SOCKET fetches both from a running QEMU instead.
+ * settle what the tree text leaves open, and its `info ramblock` text (when
+ * given) to reproduce the RAM blocks. A directory argument stands for the
+ * mtree-D, mtree-f and ramblock files inside it (the layout
+ * tools/qemu-golden.py writes); --qmp SOCKET fetches all three from a
+ * running QEMU instead.
  * Big dumps show a progress line on a terminal: lines read, then the total
  * and the rate once the script is built.
  */
@@ -27,33 +29,51 @@
 
 static void import_usage(FILE *f)
 {
-	fprintf(f, "usage: mtree import-qemu [--progress|--no-progress] TREE_D [FLAT]\n"
-		   "       mtree import-qemu [--progress|--no-progress] DIR\n"
+	fprintf(f, "usage: mtree import-qemu [OPTIONS] TREE_D [FLAT]\n"
+		   "       mtree import-qemu [OPTIONS] DIR\n"
 		   "       mtree import-qemu --qmp SOCKET\n\n"
 		   "TREE_D is QEMU's 'info mtree -D' text, FLAT its 'info mtree -f' text\n"
 		   "(optional: it tells io regions from containers and finds readonly\n"
-		   "aliases); DIR holds both as mtree-D and mtree-f. The script goes to\n"
-		   "stdout; '-' reads TREE_D from stdin.\n\n"
-		   "  --qmp SOCKET    fetch both texts from the QEMU whose QMP socket that is\n"
+		   "aliases); DIR holds them as mtree-D and mtree-f, and 'info ramblock'\n"
+		   "as ramblock when present. The script goes to stdout; '-' reads TREE_D\n"
+		   "from stdin.\n\n"
+		   "  --ramblock FILE QEMU's 'info ramblock' text: reproduce its blocks (names\n"
+		   "                  with device paths, offsets, lengths, unmapped blocks)\n"
+		   "  --qmp SOCKET    fetch all three texts from the QEMU whose QMP socket that is\n"
 		   "  --progress      show lines read and the rate on stderr (default: when a\n"
 		   "                  terminal)\n"
 		   "  --no-progress   never show it\n"
 		   "  -h, --help      show this help\n");
 }
 
-/* Resolve DIR into its mtree-D / mtree-f files; @flat stays NULL if there is none. */
-static int dir_inputs(const char *dir, char **tree, char **flat)
+/* @path if it exists, else NULL (freed). */
+static char *if_exists(char *path)
 {
 	struct stat st;
 
+	if (path && stat(path, &st)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/*
+ * Resolve DIR into its mtree-D / mtree-f / ramblock files; @flat and @rb
+ * stay NULL when there is none (@rb keeps a --ramblock FILE given).
+ */
+static int dir_inputs(const char *dir, char **tree, char **flat, char **rb)
+{
 	if (asprintf(tree, "%s/mtree-D", dir) < 0)
 		return -ENOMEM;
 	if (asprintf(flat, "%s/mtree-f", dir) < 0)
 		return -ENOMEM;
-	if (stat(*flat, &st)) {
-		free(*flat);
-		*flat = NULL;
-	}
+	*flat = if_exists(*flat);
+	if (*rb)
+		return (*rb = strdup(*rb)) ? 0 : -ENOMEM;
+	if (asprintf(rb, "%s/ramblock", dir) < 0)
+		return -ENOMEM;
+	*rb = if_exists(*rb);
 	return 0;
 }
 
@@ -112,34 +132,44 @@ fail:
 	return NULL;
 }
 
-static int import_run(const char *tree_path, const char *flat_path, enum mtree_progress_mode mode)
+/* Read @path (when not NULL) into @buf, stripping HMP's "\r"; 0 or -1 with the reason shown. */
+static int read_input(const char *path, char **buf, size_t *len, struct mtree_progress *pg,
+		      uint64_t *lines)
+{
+	if (!path)
+		return 0;
+	*buf = read_counted(path, len, pg, lines);
+	if (!*buf) {
+		mtree_progress_break(pg);
+		fprintf(stderr, "mtree import-qemu: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	*len = mtree_strip_hmp(*buf, *len);
+	return 0;
+}
+
+static int import_run(const char *tree_path, const char *flat_path, const char *rb_path,
+		      enum mtree_progress_mode mode)
 {
 	struct vmm_err err = { 0 };
 	struct mtree_progress pg;
+	struct vmm_qemu_dump d = { 0 };
 	struct vmm_buf out;
-	size_t tlen = 0, flen = 0;
 	uint64_t lines = 0;
-	char *tree, *flat = NULL;
+	char *tree = NULL, *flat = NULL, *rb = NULL;
 	int r = 1;
 
-	mtree_progress_start(&pg, "import-qemu", "lines", 0, mode);
-	tree = read_counted(tree_path, &tlen, &pg, &lines);
-	if (!tree) {
-		mtree_progress_break(&pg);
-		fprintf(stderr, "mtree import-qemu: %s: %s\n", tree_path, strerror(errno));
-		return 1;
-	}
-	if (flat_path && !(flat = read_counted(flat_path, &flen, &pg, &lines))) {
-		mtree_progress_break(&pg);
-		fprintf(stderr, "mtree import-qemu: %s: %s\n", flat_path, strerror(errno));
-		goto free_tree;
-	}
-	tlen = mtree_strip_hmp(tree, tlen);
-	if (flat)
-		flen = mtree_strip_hmp(flat, flen);
 	vmm_buf_init(&out);
+	mtree_progress_start(&pg, "import-qemu", "lines", 0, mode);
+	if (read_input(tree_path, &tree, &d.tree_len, &pg, &lines) ||
+	    read_input(flat_path, &flat, &d.flat_len, &pg, &lines) ||
+	    read_input(rb_path, &rb, &d.ramblock_len, &pg, &lines))
+		goto free_out;
+	d.tree = tree;
+	d.flat = flat;
+	d.ramblock = rb;
 	mtree_progress_draw(&pg, lines);	/* the import itself reports nothing until done */
-	if (vmm_qemu_import(tree, tlen, flat, flen, &out, &err)) {
+	if (vmm_qemu_import_dump(&d, &out, &err)) {
 		mtree_progress_break(&pg);
 		fprintf(stderr, "mtree import-qemu: %s\n", err.msg);
 		goto free_out;
@@ -153,25 +183,38 @@ static int import_run(const char *tree_path, const char *flat_path, enum mtree_p
 	r = 0;
 free_out:
 	vmm_buf_free(&out);
+	free(rb);
 	free(flat);
-free_tree:
 	free(tree);
 	return r;
 }
 
-/* Both texts live from QEMU's QMP socket, then the same import. */
+/* The three texts live from QEMU's QMP socket, then the same import. */
 static int import_qmp(const char *sock)
 {
 	struct vmm_err err = { 0 };
+	struct vmm_qemu_dump d = { 0 };
 	struct vmm_buf tree, flat, out;
+	struct vmm_qmp *q = NULL;
+	char *rb = NULL;
+	size_t rb_len = 0;
 	int r = 1;
 
 	vmm_buf_init(&tree);
 	vmm_buf_init(&flat);
 	vmm_buf_init(&out);
-	if (vmm_qmp_fetch_mtree(sock, &tree, &flat, &err) ||
-	    vmm_qemu_import(tree.data ? tree.data : "", tree.len, flat.data ? flat.data : "",
-			    flat.len, &out, &err)) {
+	if (vmm_qmp_connect(&q, sock, 0, &err) || vmm_qmp_mtree(q, &tree, &flat, &err) ||
+	    vmm_qmp_hmp(q, "info ramblock", &rb, &rb_len, &err)) {
+		fprintf(stderr, "mtree import-qemu: %s\n", err.msg);
+		goto out;
+	}
+	d.tree = tree.data ? tree.data : "";
+	d.tree_len = tree.len;
+	d.flat = flat.data ? flat.data : "";
+	d.flat_len = flat.len;
+	d.ramblock = rb;
+	d.ramblock_len = rb_len;
+	if (vmm_qemu_import_dump(&d, &out, &err)) {
 		fprintf(stderr, "mtree import-qemu: %s\n", err.msg);
 		goto out;
 	}
@@ -181,6 +224,9 @@ static int import_qmp(const char *sock)
 	}
 	r = 0;
 out:
+	if (q)
+		vmm_qmp_close(q);
+	free(rb);
 	vmm_buf_free(&tree);
 	vmm_buf_free(&flat);
 	vmm_buf_free(&out);
@@ -191,13 +237,14 @@ int mtree_import_qemu(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "qmp", required_argument, NULL, 'q' },
+		{ "ramblock", required_argument, NULL, 'r' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	enum mtree_progress_mode mode = MTREE_PROGRESS_AUTO;
-	char *tree = NULL, *flat = NULL;
+	char *tree = NULL, *flat = NULL, *rb = NULL;
 	const char *qmp = NULL;
 	struct stat st;
 	int c, r, nargs;
@@ -205,6 +252,7 @@ int mtree_import_qemu(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': qmp = optarg; break;
+		case 'r': rb = optarg; break;
 		case 'p': mode = MTREE_PROGRESS_ON; break;
 		case 'n': mode = MTREE_PROGRESS_OFF; break;
 		case 'h': import_usage(stdout); return 0;
@@ -220,14 +268,15 @@ int mtree_import_qemu(int argc, char **argv)
 		return 2;
 	}
 	if (nargs == 1 && !stat(argv[0], &st) && S_ISDIR(st.st_mode)) {
-		if (dir_inputs(argv[0], &tree, &flat)) {
+		if (dir_inputs(argv[0], &tree, &flat, &rb)) {
 			fprintf(stderr, "mtree import-qemu: out of memory\n");
 			return 1;
 		}
-		r = import_run(tree, flat, mode);
+		r = import_run(tree, flat, rb, mode);
 		free(tree);
 		free(flat);
+		free(rb);
 		return r;
 	}
-	return import_run(argv[0], nargs == 2 ? argv[1] : NULL, mode);
+	return import_run(argv[0], nargs == 2 ? argv[1] : NULL, rb, mode);
 }

@@ -10,7 +10,7 @@
 
 static const struct mtree_cmd cmds[] = {
 	{ "render", "build a model from a script and print it as QEMU would", mtree_render },
-	{ "import-qemu", "turn QEMU's info mtree -D [-f] text into a script", mtree_import_qemu },
+	{ "import-qemu", "turn QEMU's info mtree -D [-f] [ramblock] text into a script", mtree_import_qemu },
 	{ "diff", "compare two topologies or dumps range by range", mtree_diff },
 	{ "plot", "draw an address space's flat view as an SVG memory map", mtree_plot },
 	{ "pmemsave", "save guest memory from a mount to a file, like QEMU's pmemsave", mtree_pmemsave },

@@ -6,7 +6,8 @@
 # socket (no display, no network, nothing outside loopback), optionally lets
 # the guest firmware run for a moment so that SeaBIOS programs the PCI BARs,
 # stops it, and stores `info mtree -D`, `info mtree -f`, `info mtree` and
-# `info ramblock` (\r stripped), the exact command line and QEMU's version in
+# `info ramblock` (\r stripped), the exact command line (with the QMP steps,
+# e.g. a hot-added pc-dimm, as comment lines) and QEMU's version in
 # tests/golden/NAME/. It is a maintainer tool, not part of the product: the
 # tests only read what it wrote. Usage: tools/qemu-golden.py [--list] [NAME...]
 
@@ -24,12 +25,13 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(TOP, "tests", "golden")
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 
-# name -> (arguments, seconds to run before `stop`; 0 keeps -S)
+# name -> (arguments, seconds to run before `stop`; 0 keeps -S, QMP steps)
 CONFIGS = {}
 
 
-def cfg(name, args, run=0.0):
-    CONFIGS[name] = (args, run)
+def cfg(name, args, run=0.0, qmp=()):
+    """qmp: (command, arguments) pairs sent once QMP is up, before the run."""
+    CONFIGS[name] = (args, run, list(qmp))
 
 
 # The pc machine with nothing plugged in, for the pc-machine engineer.
@@ -95,6 +97,51 @@ for machine in ("pc", "q35"):
             cfg("own-%s-%s-s%s" % (machine, size, cpus),
                 ["-machine", machine + ",accel=kvm", "-m", size, "-smp", cpus,
                  "-S", "-nodefaults"])
+# Importer configurations for repeated address-space names, other machine
+# types, expander bridges, a hot-added DIMM and NUMA with several CPUs.
+# e1000e (PCIe) gives every device an address space of the same name;
+# intel-iommu gives one "vtd-root" per PCI function behind it.
+cfg("q35-e1000e-x3",
+    ["-machine", "q35,accel=kvm", "-m", "256M", "-nodefaults", "-S",
+     "-device", "e1000e,id=n1", "-device", "e1000e,id=n2", "-device", "e1000e,id=n3"])
+cfg("q35-e1000e-x3-run",
+    ["-machine", "q35,accel=kvm", "-m", "256M", "-nodefaults",
+     "-device", "e1000e,id=n1", "-device", "e1000e,id=n2", "-device", "e1000e,id=n3"], run=2)
+cfg("pc-e1000-x3-run",
+    ["-machine", "pc,accel=kvm", "-m", "256M", "-nodefaults",
+     "-device", "e1000,id=n1", "-device", "e1000,id=n2", "-device", "e1000,id=n3"], run=2)
+cfg("q35-intel-iommu",
+    ["-machine", "q35,accel=kvm,kernel-irqchip=split", "-m", "512M", "-nodefaults", "-S",
+     "-device", "intel-iommu", "-device", "e1000e,id=n1", "-device", "e1000e,id=n2"])
+cfg("q35-intel-iommu-run",
+    ["-machine", "q35,accel=kvm,kernel-irqchip=split", "-m", "512M", "-nodefaults",
+     "-device", "intel-iommu,intremap=on", "-device", "VGA",
+     "-device", "e1000e,id=n1"], run=2)
+cfg("microvm", ["-machine", "microvm,accel=kvm", "-m", "256M", "-nodefaults", "-S"])
+cfg("microvm-run", ["-machine", "microvm,accel=kvm", "-m", "256M", "-nodefaults"], run=2)
+cfg("isapc", ["-machine", "isapc,accel=kvm", "-m", "64M", "-nodefaults", "-S"])
+cfg("isapc-run", ["-machine", "isapc,accel=kvm", "-m", "64M", "-nodefaults",
+                  "-device", "isa-vga"], run=2)
+cfg("q35-pxb-pcie-run",
+    ["-machine", "q35,accel=kvm", "-m", "512M", "-nodefaults",
+     "-device", "pxb-pcie,id=pxb1,bus_nr=128,bus=pcie.0",
+     "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1",
+     "-device", "e1000e,bus=rp1,id=n1"], run=2)
+cfg("pc-pxb-run",
+    ["-machine", "pc,accel=kvm", "-m", "512M", "-nodefaults",
+     "-device", "pxb,id=pxb1,bus_nr=4",
+     "-device", "pci-bridge,id=br1,bus=pxb1,chassis_nr=1,addr=3",
+     "-device", "e1000,bus=br1,addr=1,id=n1", "-device", "VGA,bus=pci.0"], run=2)
+cfg("pc-dimm-hotplug-qmp",
+    ["-machine", "pc,accel=kvm", "-m", "1G,slots=2,maxmem=4G", "-nodefaults"], run=2,
+    qmp=[("object-add", {"qom-type": "memory-backend-ram", "id": "m1", "size": 512 << 20}),
+         ("device_add", {"driver": "pc-dimm", "id": "dimm1", "memdev": "m1"})])
+cfg("q35-smp4-numa-run",
+    ["-machine", "q35,accel=kvm", "-m", "2G", "-smp", "4", "-nodefaults",
+     "-object", "memory-backend-ram,id=n0,size=1G",
+     "-object", "memory-backend-ram,id=n1,size=1G",
+     "-numa", "node,nodeid=0,cpus=0-1,memdev=n0",
+     "-numa", "node,nodeid=1,cpus=2-3,memdev=n1"], run=2)
 
 
 class Qmp:
@@ -136,7 +183,7 @@ class Qmp:
         return self.cmd("human-monitor-command", **{"command-line": line}).replace("\r", "")
 
 
-def generate(name, args, run, tmp):
+def generate(name, args, run, qmp_steps, tmp):
     sock = os.path.join(tmp, "qmp.sock")
     args = [a.replace("@TMP@", tmp) for a in args]
     argv = [QEMU] + args + ["-display", "none", "-monitor", "none", "-serial", "none",
@@ -144,6 +191,8 @@ def generate(name, args, run, tmp):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         qmp = Qmp(sock, time.time() + 20)
+        for command, cargs in qmp_steps:
+            qmp.cmd(command, **cargs)
         if run:
             time.sleep(run)
             qmp.cmd("stop")
@@ -170,6 +219,8 @@ def generate(name, args, run, tmp):
     shown = [a.replace(tmp, "/tmp/golden") for a in argv]
     with open(os.path.join(d, "cmdline"), "w") as f:
         f.write(shlex.join(shown) + "\n")
+        for command, cargs in qmp_steps:
+            f.write("# qmp: %s %s\n" % (command, json.dumps(cargs, sort_keys=True)))
 
 
 def main():
@@ -182,12 +233,12 @@ def main():
             print("unknown config %s" % n, file=sys.stderr)
             return 2
     for name in names or list(CONFIGS):
-        args, run = CONFIGS[name]
+        args, run, qmp_steps = CONFIGS[name]
         tmp = tempfile.mkdtemp(prefix="qemu-golden.")
         try:
             with open(os.path.join(tmp, "disk.img"), "wb") as f:
                 f.truncate(1 << 20)
-            generate(name, args, run, tmp)
+            generate(name, args, run, qmp_steps, tmp)
             print("  GOLDEN  %s" % name)
         finally:
             shutil.rmtree(tmp)

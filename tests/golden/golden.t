@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: MIT
 #
 # Golden tests against a real QEMU 7.2: every directory here holds QEMU's own
-# `info mtree -D`, `info mtree -f` and `info mtree` text for one machine
-# configuration (written by tools/qemu-golden.py, never by our code). For each
-# one the dump is imported (`mtree import-qemu`), the resulting script is
-# rendered offline (`mtree render`), and the output must be QEMU's: -D and the
-# plain tree exactly up to the order of the address-space groups and
-# memory-region sections, -f exactly (" KVM" memslot marks included) up to the
-# order of the flat-view blocks — both orders come from pointer hashing in
-# QEMU. `mtree diff` must find the script and the dump identical, and must
-# notice a changed dump. TAP output, run by prove (tests/run.sh).
+# `info mtree -D`, `info mtree -f`, `info mtree` and `info ramblock` text for
+# one machine configuration (written by tools/qemu-golden.py, never by our
+# code). For each one the dump is imported (`mtree import-qemu` with
+# --ramblock), the resulting script is rendered offline (`mtree render`), and
+# the output must be QEMU's: -D and the plain tree exactly up to the order of
+# the address-space groups and memory-region sections, -f exactly (" KVM"
+# memslot marks included) up to the order of the flat-view blocks — both
+# orders come from pointer hashing in QEMU — and the RAM blocks exactly (names
+# with device paths, offsets, lengths, list order, unmapped blocks). `mtree
+# diff` must find the script and the dump identical, and must notice a
+# changed dump. TAP output, run by prove (tests/run.sh).
 set -u
 top=${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 mtree="$top/${BUILD:-build}/mtree"
@@ -58,7 +60,8 @@ check_dir() {
 	d=$1
 	name=$(basename "$d")
 	s="$tmp/$name.script"
-	if "$mtree" import-qemu "$d/mtree-D" "$d/mtree-f" > "$s" 2> "$tmp/err"; then
+	if "$mtree" import-qemu --ramblock "$d/ramblock" "$d/mtree-D" "$d/mtree-f" > "$s" \
+		2> "$tmp/err"; then
 		ok "$name: import-qemu"
 	else
 		not_ok "$name: import-qemu"
@@ -78,6 +81,17 @@ check_dir() {
 			sed 's/^/# /' "$tmp/err"
 		fi
 	done
+	if "$mtree" render --ramblock "$s" > "$tmp/out" 2> "$tmp/err"; then
+		if cmp -s "$tmp/out" "$d/ramblock"; then
+			ok "$name: render --ramblock equals QEMU's ramblock"
+		else
+			not_ok "$name: render --ramblock equals QEMU's ramblock"
+			diff -u "$d/ramblock" "$tmp/out" | head -40 | sed 's/^/# /'
+		fi
+	else
+		not_ok "$name: render --ramblock"
+		sed 's/^/# /' "$tmp/err"
+	fi
 	if "$mtree" diff --kvm "$s" "$d" > "$tmp/out" 2>&1; then
 		ok "$name: diff script dump is empty"
 	else

@@ -62,7 +62,8 @@ def cmd(c, **a):
     return recv()['return']
 recv()
 cmd('qmp_capabilities')
-for name, line in (('mtree-D', 'info mtree -D'), ('mtree-f', 'info mtree -f')):
+for name, line in (('mtree-D', 'info mtree -D'), ('mtree-f', 'info mtree -f'),
+                   ('ramblock', 'info ramblock')):
     text = cmd('human-monitor-command', **{'command-line': line}).replace('\r', '')
     open('%s/%s' % (sys.argv[2], name), 'w').write(text)
 EOF

@@ -65,7 +65,9 @@ same_file "$T_DIR/mid.bin" "$T_DIR/mid.want" "--skip-holes from inside data to i
 is $? 1 "an io range is never read, even for one byte"
 
 "$MTREE" import-qemu --progress "$MTREEFS_TOP/tests/golden/pc-dimm" >/dev/null 2>"$T_DIR/iprog"
-lines=$(cat "$MTREEFS_TOP/tests/golden/pc-dimm/mtree-D" "$MTREEFS_TOP/tests/golden/pc-dimm/mtree-f" | wc -l)
+# A directory stands for its mtree-D, mtree-f and ramblock files.
+lines=$(cat "$MTREEFS_TOP/tests/golden/pc-dimm/mtree-D" "$MTREEFS_TOP/tests/golden/pc-dimm/mtree-f" \
+	"$MTREEFS_TOP/tests/golden/pc-dimm/ramblock" | wc -l)
 last=$(tr '\r' '\n' < "$T_DIR/iprog" | grep -v '^$' | tail -n 1)
 case $last in
 "import-qemu: $lines lines  "*" lines/s"*) ok 0 "import-qemu --progress ends with the $lines lines read" ;;

@@ -148,6 +148,8 @@ static void dump_attrs(struct vmm_buf *out, const struct vmm_mr *mr)
 
 void vmm_ctl_dump_script(struct vmm_memory *m, struct vmm_buf *out)
 {
+	char key[VMM_AS_KEY_MAX];
+
 	vmm_buf_printf(out, "# mtreefs topology: %zu regions\n", vmm_memory_region_count(m));
 	dump_regions(m, out);
 	for (struct vmm_mr *mr = vmm_memory_first_region(m); mr; mr = mr->all_next)
@@ -156,7 +158,7 @@ void vmm_ctl_dump_script(struct vmm_memory *m, struct vmm_buf *out)
 		dump_attrs(out, mr);
 	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next) {
 		vmm_buf_puts(out, "address-space ");
-		vmm_ctl_quote(out, as->name);
+		vmm_ctl_quote(out, vmm_as_key(as, key));
 		vmm_buf_printf(out, " %s\n", as->root->id);
 	}
 }

@@ -81,13 +81,14 @@ static int machine_accel(struct vmm_machine *mc, const char *want, struct vmm_er
 static int machine_import(struct vmm_machine *mc, const char *dir, struct vmm_err *err)
 {
 	struct vmm_ctl_ctx ctx = { .mem = mc->mem };
-	struct vmm_buf tree, flat, script;
+	struct vmm_buf tree, flat, rb, script;
+	struct vmm_qemu_dump d = { 0 };
 	char path[4096];
-	bool have_flat;
 	int r;
 
 	vmm_buf_init(&tree);
 	vmm_buf_init(&flat);
+	vmm_buf_init(&rb);
 	vmm_buf_init(&script);
 	snprintf(path, sizeof(path), "%s/mtree-D", dir);
 	r = vmm_buf_read_file(&tree, path);
@@ -95,14 +96,25 @@ static int machine_import(struct vmm_machine *mc, const char *dir, struct vmm_er
 		r = vmm_err_set(err, r, "%s: %s", path, strerror(-r));
 		goto out;
 	}
+	d.tree = tree.data ? tree.data : "";
+	d.tree_len = tree.len;
+	/* -f settles containers against io and readonly aliases; ramblock the blocks */
 	snprintf(path, sizeof(path), "%s/mtree-f", dir);
-	have_flat = vmm_buf_read_file(&flat, path) == 0;
-	r = vmm_qemu_import(tree.data ? tree.data : "", tree.len,
-			    have_flat ? (flat.data ? flat.data : "") : NULL, flat.len, &script, err);
+	if (vmm_buf_read_file(&flat, path) == 0) {
+		d.flat = flat.data ? flat.data : "";
+		d.flat_len = flat.len;
+	}
+	snprintf(path, sizeof(path), "%s/ramblock", dir);
+	if (vmm_buf_read_file(&rb, path) == 0) {
+		d.ramblock = rb.data ? rb.data : "";
+		d.ramblock_len = rb.len;
+	}
+	r = vmm_qemu_import_dump(&d, &script, err);
 	if (!r)
 		r = vmm_ctl_exec(&ctx, script.data ? script.data : "", script.len, err);
 out:
 	vmm_buf_free(&script);
+	vmm_buf_free(&rb);
 	vmm_buf_free(&flat);
 	vmm_buf_free(&tree);
 	return r;

@@ -4,9 +4,13 @@
  * creating and deleting one is a transaction step like any edit; its flat
  * view is rendered, and listeners hear about its ranges, at the outermost
  * commit. Either makes the transaction structural (every view is rendered
- * from scratch).
+ * from scratch). Names repeat as in QEMU (one "e1000e" per device), so a
+ * space is found by its key: the name for the first of a name in creation
+ * order, "NAME#K" for the K-th; '#' is in no name, so no key is ambiguous.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +19,94 @@
 #include "flatview_priv.h"
 #include "registry_priv.h"
 #include "undo_priv.h"
+
+/*
+ * Split a key into its name (the first @*len bytes) and ordinal: "NAME" is
+ * the first of its name, "NAME#K" the K-th (K >= 2, in its one decimal
+ * spelling). -EINVAL for anything else with a '#'.
+ */
+static int as_key_split(const char *key, size_t *len, unsigned *nth)
+{
+	const char *hash = strchr(key, '#');
+	unsigned long k = 0;
+
+	*nth = 1;
+	*len = strlen(key);
+	if (!hash)
+		return 0;
+	*len = (size_t)(hash - key);
+	if (!*len || hash[1] < '1' || hash[1] > '9')
+		return -EINVAL;
+	for (const char *p = hash + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || k > UINT_MAX / 10)
+			return -EINVAL;
+		k = k * 10 + (unsigned long)(*p - '0');
+	}
+	if (k < 2 || k > UINT_MAX)
+		return -EINVAL;
+	*nth = (unsigned)k;
+	return 0;
+}
+
+static bool as_named(const struct vmm_as *as, const char *name, size_t len)
+{
+	return !strncmp(as->name, name, len) && !as->name[len];
+}
+
+struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *key)
+{
+	unsigned nth;
+	size_t len;
+
+	if (!key || as_key_split(key, &len, &nth))
+		return NULL;
+	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next)
+		if (as_named(as, key, len) && !--nth)
+			return as;
+	return NULL;
+}
+
+char *vmm_as_key(const struct vmm_as *as, char *buf)
+{
+	unsigned nth = 1;
+	size_t len = strlen(as->name);
+
+	for (const struct vmm_as *o = vmm_memory_first_as(as->mem); o && o != as; o = o->next)
+		nth += as_named(o, as->name, len);
+	if (nth == 1)
+		snprintf(buf, VMM_AS_KEY_MAX, "%s", as->name);
+	else
+		snprintf(buf, VMM_AS_KEY_MAX, "%s#%u", as->name, nth);
+	return buf;
+}
+
+/*
+ * The name a new space given @key gets: "NAME" while none has that name,
+ * "NAME#K" when exactly K-1 do (what vmm_as_find() then finds by @key).
+ */
+static int as_new_name(struct vmm_memory *m, const char *key, char *name,
+		       struct vmm_err *err)
+{
+	unsigned nth, have = 0;
+	size_t len;
+
+	if (!key || !*key || strlen(key) >= VMM_NAME_MAX || strchr(key, '\n'))
+		return vmm_err_set(err, -EINVAL, "bad address-space name");
+	if (as_key_split(key, &len, &nth))
+		return vmm_err_set(err, -EINVAL,
+				   "'#' in an address-space name only as NAME#K (K >= 2), "
+				   "the K-th space named NAME");
+	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next)
+		have += as_named(as, key, len);
+	if (have >= nth)
+		return vmm_err_set(err, -EEXIST, "address space \"%s\" already exists", key);
+	if (have + 1 < nth)
+		return vmm_err_set(err, -EINVAL, "address space \"%s\": only %u named \"%.*s\"",
+				   key, have, (int)len, key);
+	memcpy(name, key, len);
+	name[len] = '\0';
+	return 0;
+}
 
 static struct vmm_as *as_alloc(struct vmm_memory *m, const char *name, struct vmm_mr *root)
 {
@@ -38,12 +130,15 @@ static struct vmm_as *as_alloc(struct vmm_memory *m, const char *name, struct vm
 /**
  * vmm_as_new() - create an address space (address_space_init)
  * @m: model
- * @name: unique name as QEMU prints it
+ * @name: its name as QEMU prints it, or the key "NAME#K" (K >= 2) to make
+ *        the K-th space named NAME when K-1 exist
  * @root: root region
  * @out: the new address space (may be NULL)
  * @err: reason on failure
  *
- * Its flat view is rendered by the (outermost) commit.
+ * Its flat view is rendered by the (outermost) commit. A bare name that is
+ * taken is refused (-EEXIST): repeating a name takes the key, so that a
+ * script that repeats one by mistake still fails.
  *
  * Return: 0, -EEXIST, -EINVAL, -ENOENT or -ENOMEM.
  */
@@ -52,16 +147,15 @@ int vmm_as_new(struct vmm_memory *m, const char *name, struct vmm_mr *root,
 {
 	struct undo_rec u = { .op = U_AS_NEW };
 	struct vmm_as *as = NULL, **pp;
+	char base[VMM_NAME_MAX];
 	int r;
 
 	mem_txn_enter(m);
 	r = mem_region_check_live(root, err);
-	if (!r && (!name || !*name || strlen(name) >= VMM_NAME_MAX || strchr(name, '\n')))
-		r = vmm_err_set(err, -EINVAL, "bad address-space name");
-	if (!r && vmm_as_find(m, name))
-		r = vmm_err_set(err, -EEXIST, "address space \"%s\" already exists", name);
+	if (!r)
+		r = as_new_name(m, name, base, err);
 	if (!r) {
-		as = as_alloc(m, name, root);
+		as = as_alloc(m, base, root);
 		if (!as)
 			r = vmm_err_set(err, -ENOMEM, "out of memory");
 	}

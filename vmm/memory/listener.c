@@ -29,9 +29,12 @@ int mem_listeners_collect(struct commit_ctx *c)
 	return 0;
 }
 
+/* A listener named for an address space hears that one (by key), not its namesakes. */
 static bool listens(const struct vmm_listener *l, const struct vmm_as *as)
 {
-	return !l->as_name || strcmp(l->as_name, as->name) == 0;
+	char key[VMM_AS_KEY_MAX];
+
+	return !l->as_name || strcmp(l->as_name, vmm_as_key(as, key)) == 0;
 }
 
 static void section_of(struct vmm_section *s, struct vmm_as *as,

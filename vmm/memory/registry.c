@@ -2,7 +2,7 @@
 /*
  * The registry of the memory model: regions by ID (a hash table) and in
  * creation order, address spaces in creation order, the lookups and
- * accessors over them, and the current flat view of an address space taken
+ * accessors over them (address spaces by key: address_space.c), and the current flat view of an address space taken
  * safely against a commit on another thread. Delete and its undo move
  * regions out of and back into the registry here.
  */
@@ -64,16 +64,6 @@ struct vmm_mr *vmm_mr_find(struct vmm_memory *m, const char *id)
 	for (p = m->htab[hash_id(id) & (m->hsize - 1)]; p; p = p->hnext)
 		if (strcmp(p->pub.id, id) == 0)
 			return &p->pub;
-	return NULL;
-}
-
-struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *name)
-{
-	struct vmm_as *as;
-
-	for (as = m->as_head; as && name; as = as->next)
-		if (strcmp(as->name, name) == 0)
-			return as;
 	return NULL;
 }
 

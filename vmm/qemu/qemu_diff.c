@@ -62,13 +62,45 @@ static int diff_ranges(const struct qview *a, const struct qview *b, unsigned fl
 	return n;
 }
 
+static bool same_view(const struct qview *a, const struct qview *b, unsigned flags)
+{
+	if (a->nr != b->nr || strcmp(a->mr_root ? a->mr_root : "", b->mr_root ? b->mr_root : ""))
+		return false;
+	for (size_t i = 0; i < a->nr; i++)
+		if (!same_range(&a->r[i], &b->r[i], flags))
+			return false;
+	return true;
+}
+
+/*
+ * The view of @b that address space @k of @va has. Names repeat (one
+ * "e1000e" per device), so the name and root are matched, preferring a view
+ * that shows no difference; the name alone when no space of @b has both.
+ */
+static const struct qview *match(const struct qview *va, size_t k, const struct qflat *b,
+				 unsigned flags)
+{
+	const struct qview *first = NULL;
+
+	for (size_t i = 0; i < b->nv; i++)
+		for (size_t j = 0; j < b->v[i].nas; j++) {
+			if (strcmp(b->v[i].as[j], va->as[k]) ||
+			    strcmp(b->v[i].asroot[j], va->asroot[k]))
+				continue;
+			if (same_view(va, &b->v[i], flags))
+				return &b->v[i];
+			first = first ? first : &b->v[i];
+		}
+	return first ? first : qflat_find(b, va->as[k]);
+}
+
 static void put_header(struct vmm_buf *out, const struct qview *va, size_t first,
-		       const struct qview *vb, const struct qflat *b)
+		       const struct qview *vb, const struct qflat *b, unsigned flags)
 {
 	bool sep = false;
 
 	for (size_t k = first; k < va->nas; k++) {
-		if (qflat_find(b, va->as[k]) != vb)
+		if (match(va, k, b, flags) != vb)
 			continue;
 		vmm_buf_printf(out, "%sAS \"%s\"", sep ? ", " : "", va->as[k]);
 		sep = true;
@@ -83,13 +115,13 @@ static int diff_view(const struct qview *va, const struct qflat *b, unsigned fla
 	int total = 0;
 
 	for (size_t k = 0; k < va->nas; k++) {
-		const struct qview *vb = qflat_find(b, va->as[k]);
+		const struct qview *vb = match(va, k, b, flags);
 		struct vmm_buf part;
 		bool seen = false;
 		int n;
 
 		for (size_t e = 0; e < k && !seen; e++)
-			seen = qflat_find(b, va->as[e]) == vb;
+			seen = match(va, e, b, flags) == vb;
 		if (seen)
 			continue;
 		vmm_buf_init(&part);
@@ -103,7 +135,7 @@ static int diff_view(const struct qview *va, const struct qflat *b, unsigned fla
 			vmm_buf_printf(out, "AS \"%s\": only in the first\n", va->as[k]);
 			n = n ? n : 1;
 		} else if (n) {
-			put_header(out, va, k, vb, b);
+			put_header(out, va, k, vb, b, flags);
 		}
 		vmm_buf_put(out, part.data ? part.data : "", part.len);
 		vmm_buf_free(&part);

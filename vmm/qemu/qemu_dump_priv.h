@@ -4,7 +4,8 @@
  * record of the dump: qemu_parse.c reads the text into nodes (one per printed
  * region, duplicates marked dead) and links each alias to its target;
  * qemu_infer.c settles what the text leaves open (container or io, readonly
- * aliases, QEMU's subregion list order), using the -f ranges when given; and
+ * aliases, QEMU's subregion list order), using the -f ranges when given;
+ * qemu_ramblock.c, given `info ramblock`, plans the RAM blocks; and
  * qemu_emit.c names every region and writes the control script. qemu_import.c
  * runs them in that order; none of them calls back into an earlier one.
  */
@@ -43,6 +44,15 @@ struct qnode {
 	unsigned line;
 	enum qkind kind;
 	char *id;
+	char *idstr;		/* its RAM block's name, from `info ramblock` */
+	uint64_t rb_max;	/* its RAM block's max length (resizeable when > size) */
+	bool filler;		/* holds a ram_addr slot while the plan needs it */
+};
+
+/* One step of the RAM block plan: create @q, or delete it (a filler). */
+struct qstep {
+	struct qnode *q;
+	bool del;
 };
 
 struct qgroup {
@@ -60,6 +70,10 @@ struct qimp {
 	size_t nsec;
 	struct qflat flat;
 	bool have_flat;
+	struct qstep *rplan;	/* RAM-backed regions and fillers, in creation order */
+	size_t nrplan;
+	bool have_ramblock;
+	size_t rb_misordered;	/* pairs of equal blocks whose list order is lost */
 	struct vmm_err *err;
 };
 
@@ -67,6 +81,12 @@ struct qimp {
 int qimp_parse(struct qimp *im, const char *text, size_t len);
 /* Refuse alias cycles, then decide every live node's kind, list order and readonly. */
 int qimp_infer(struct qimp *im);
+/*
+ * Read `info ramblock` text: match its blocks to regions, add the unmapped
+ * ones as regions, and plan the creation order that gives every block
+ * QEMU's offset and list place (@im->rplan); -EINVAL/-ENOMEM.
+ */
+int qimp_ramblock(struct qimp *im, const char *text, size_t len);
 /* Give every live node an ID and append the control script to @out. */
 int qimp_emit(struct qimp *im, struct vmm_buf *out);
 

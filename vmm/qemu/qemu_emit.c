@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <vmm/ctl.h>
+#include <vmm/memory.h>
 
 #include "qemu_dump_priv.h"
 
@@ -127,8 +128,35 @@ static void emit_create(struct vmm_buf *out, struct qnode *q)
 		vmm_buf_printf(out, " %s 0x%llx", q->target->id, (unsigned long long)q->aoff);
 	put_size(out, q->size);
 	put_name(out, q);
+	if (q->rb_max > q->size)
+		vmm_buf_printf(out, " max=0x%llx", (unsigned long long)q->rb_max);
+	if (q->idstr && strcmp(q->idstr, q->name)) {
+		vmm_buf_puts(out, " idstr=");
+		vmm_ctl_quote(out, q->idstr);
+	}
 	vmm_buf_puts(out, "\n");
 	q->emitted = true;
+}
+
+/*
+ * The RAM-backed regions first, in the order qemu_ramblock.c planned, which
+ * gives each block QEMU's offset and list place; fillers come and go.
+ */
+static void emit_ram_plan(struct qimp *im, struct vmm_buf *out)
+{
+	if (im->nrplan)
+		vmm_buf_puts(out, "# RAM blocks in ram_addr order, fillers holding QEMU's holes\n");
+	if (im->rb_misordered)
+		vmm_buf_printf(out, "# note: %zu pair(s) of equally sized RAM blocks list in offset order, "
+			       "not QEMU's\n", im->rb_misordered);
+	for (size_t i = 0; i < im->nrplan; i++) {
+		struct qnode *q = im->rplan[i].q;
+
+		if (im->rplan[i].del)
+			vmm_buf_printf(out, "delete %s\n", q->id);
+		else
+			emit_create(out, q);
+	}
 }
 
 /* Plain regions in printed order, then aliases once their target exists. */
@@ -137,7 +165,7 @@ static int emit_regions(struct qimp *im, struct vmm_buf *out)
 	size_t left = 0, before;
 
 	for (size_t i = 0; i < im->nn; i++) {
-		if (im->n[i]->dead)
+		if (im->n[i]->dead || im->n[i]->emitted)
 			continue;
 		if (im->n[i]->kind != QK_ALIAS)
 			emit_create(out, im->n[i]);
@@ -184,23 +212,49 @@ static void emit_attrs(struct vmm_buf *out, const struct qnode *q)
 		vmm_buf_printf(out, "set %s nonvolatile on\n", q->id);
 }
 
-/* @a is listed before @b in the -f block that lists both. */
-static bool as_before(const struct qimp *im, const char *a, const char *b)
+struct as_pick {
+	const char *name;	/* as QEMU prints it */
+	const char *root;	/* its root's ID */
+	const char *root_name;	/* its root's name, as -f prints it */
+	bool done;
+	unsigned nth;		/* how many of its name were emitted before */
+};
+
+static int as_index(const struct qview *v, const struct as_pick *a)
+{
+	for (size_t k = 0; k < v->nas; k++)
+		if (!strcmp(v->as[k], a->name) && !strcmp(v->asroot[k], a->root_name))
+			return (int)k;
+	return -1;
+}
+
+/* @a is listed before @b in the -f block that lists both (by name and root). */
+static bool as_before(const struct qimp *im, const struct as_pick *a, const struct as_pick *b)
 {
 	for (size_t i = 0; i < im->flat.nv; i++) {
-		const struct qview *v = &im->flat.v[i];
-		int ia = -1, ib = -1;
+		int ia = as_index(&im->flat.v[i], a), ib = as_index(&im->flat.v[i], b);
 
-		for (size_t k = 0; k < v->nas; k++) {
-			if (!strcmp(v->as[k], a))
-				ia = (int)k;
-			if (!strcmp(v->as[k], b))
-				ib = (int)k;
-		}
 		if (ia >= 0 && ib >= 0)
 			return ia < ib;
 	}
 	return false;
+}
+
+/*
+ * QEMU repeats address-space names (one "e1000e" per device): the @nth of a
+ * name is created by its key, NAME#K, which the model takes as "the K-th".
+ */
+static void emit_address_space(struct vmm_buf *out, const char *name, const char *root,
+			       unsigned nth)
+{
+	char key[VMM_AS_KEY_MAX];
+
+	vmm_buf_puts(out, "address-space ");
+	if (nth > 1 && (size_t)snprintf(key, sizeof(key), "%s#%u", name, nth) < sizeof(key))
+		vmm_ctl_quote(out, key);
+	else
+		vmm_ctl_quote(out, name);
+	vmm_buf_printf(out, " %s\n", root);
 }
 
 /*
@@ -211,7 +265,7 @@ static bool as_before(const struct qimp *im, const char *a, const char *b)
 static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 {
 	size_t total = 0, k = 0;
-	struct { const char *name; const char *root; bool done; } *as;
+	struct as_pick *as;
 
 	for (size_t i = 0; i < im->ng; i++)
 		total += im->g[i].nas;
@@ -222,6 +276,7 @@ static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 		for (size_t j = 0; j < im->g[i].nas; j++, k++) {
 			as[k].name = im->g[i].as[j];
 			as[k].root = im->g[i].root->id;
+			as[k].root_name = im->g[i].root->name;
 		}
 	for (size_t left = total; left; left--) {
 		size_t pick = total;
@@ -231,7 +286,7 @@ static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 
 			for (size_t j = 0; j < total && !blocked && !as[i].done; j++)
 				blocked = j != i && !as[j].done && im->have_flat &&
-					  as_before(im, as[j].name, as[i].name);
+					  as_before(im, &as[j], &as[i]);
 			if (!as[i].done && !blocked)
 				pick = i;
 		}
@@ -239,9 +294,11 @@ static int emit_address_spaces(struct qimp *im, struct vmm_buf *out)
 			for (pick = 0; as[pick].done; pick++)
 				;
 		as[pick].done = true;
-		vmm_buf_puts(out, "address-space ");
-		vmm_ctl_quote(out, as[pick].name);
-		vmm_buf_printf(out, " %s\n", as[pick].root);
+		emit_address_space(out, as[pick].name, as[pick].root, ++as[pick].nth);
+		/* Later ones of this name are the 2nd, 3rd, ... of it (vmm_as_find()). */
+		for (size_t i = 0; i < total; i++)
+			if (!as[i].done && !strcmp(as[i].name, as[pick].name))
+				as[i].nth = as[pick].nth;
 	}
 	free(as);
 	return 0;
@@ -255,11 +312,13 @@ int qimp_emit(struct qimp *im, struct vmm_buf *out)
 	if (r)
 		return r;
 	for (size_t i = 0; i < im->nn; i++)
-		live += !im->n[i]->dead;
+		live += !im->n[i]->dead && !im->n[i]->filler;
 	for (size_t i = 0; i < im->ng; i++)
 		nas += im->g[i].nas;
-	vmm_buf_printf(out, "# Imported from QEMU's info mtree -D%s: %zu regions, %zu address spaces\n",
-		       im->have_flat ? " and -f" : "", live, nas);
+	vmm_buf_printf(out, "# Imported from QEMU's info mtree -D%s%s: %zu regions, %zu address spaces\n",
+		       im->have_flat ? " and -f" : "", im->have_ramblock ? " and info ramblock" : "",
+		       live, nas);
+	emit_ram_plan(im, out);
 	r = emit_regions(im, out);
 	for (size_t i = 0; i < im->nn && !r; i++)
 		if (!im->n[i]->dead && im->n[i]->nkids)

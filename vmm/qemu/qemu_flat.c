@@ -146,17 +146,24 @@ static int push(void **arr, size_t *n, size_t size)
 /* ' AS "NAME", root: ROOT[, alias X]' */
 static int parse_as(const char *line, struct qview *v)
 {
-	const char *q = strstr(line + 5, "\", root: ");
-	char *name;
+	const char *q = strstr(line + 5, "\", root: "), *alias;
+	char *name, *root;
+	size_t n = v->nas;
 
 	if (!q)
 		return -EINVAL;
+	alias = strstr(q + 9, ", alias ");
 	name = strndup(line + 5, (size_t)(q - line - 5));
-	if (!name || push((void **)&v->as, &v->nas, sizeof(char *))) {
+	root = alias ? strndup(q + 9, (size_t)(alias - q - 9)) : strdup(q + 9);
+	/* Both arrays grow together: push() reallocates at the same counts. */
+	if (!name || !root || push((void **)&v->asroot, &n, sizeof(char *)) ||
+	    push((void **)&v->as, &v->nas, sizeof(char *))) {
 		free(name);
+		free(root);
 		return -ENOMEM;
 	}
 	v->as[v->nas - 1] = name;
+	v->asroot[v->nas - 1] = root;
 	if (!v->root && !(v->root = strdup(q + 9)))
 		return -ENOMEM;
 	return 0;
@@ -225,8 +232,11 @@ void qflat_free(struct qflat *f)
 	for (size_t i = 0; i < f->nv; i++) {
 		struct qview *v = &f->v[i];
 
-		for (size_t j = 0; j < v->nas; j++)
+		for (size_t j = 0; j < v->nas; j++) {
 			free(v->as[j]);
+			free(v->asroot[j]);
+		}
+		free(v->asroot);
 		for (size_t j = 0; j < v->nr; j++)
 			free(v->r[j].name);
 		free(v->as);

@@ -313,10 +313,21 @@ static int parse_dump(struct qimp *im, const char *text, size_t len)
 	return r;
 }
 
+/* @s is @a or holds it: an alias there cannot target @s (a cycle QEMU refuses). */
+static bool holds(const struct qnode *s, const struct qnode *a)
+{
+	for (; a; a = a->parent)
+		if (a == s)
+			return true;
+	return false;
+}
+
 /*
  * Every alias target has a `memory-region:` section of its own name (QEMU
  * queues each target once, by pointer). Names may repeat, so among equally
- * named sections take the first whose size holds the alias window.
+ * named sections take the first whose size holds the alias window and that
+ * does not hold the alias: a PCI bridge behind another maps its windows
+ * into the other's "pci_bridge_pci", an alias of its own "pci_bridge_pci".
  */
 static int resolve_targets(struct qimp *im)
 {
@@ -328,7 +339,7 @@ static int resolve_targets(struct qimp *im)
 		for (size_t j = 0; j < im->nsec && !fit; j++) {
 			struct qnode *s = im->sec[j];
 
-			if (strcmp(s->name, a->tname))
+			if (strcmp(s->name, a->tname) || holds(s, a))
 				continue;
 			first = first ? first : s;
 			if ((vmm_u128)a->aoff + a->size <= s->size)

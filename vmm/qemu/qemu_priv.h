@@ -36,12 +36,15 @@ struct qrange {
 /**
  * struct qview - one "FlatView #N" block
  * @as, @nas: the address spaces printed in the block, in printed order
+ * @asroot: the root region's name of each (names repeat; name and root
+ *          together tell most apart)
  * @root: the "root:" of the first address space (NULL when absent)
  * @mr_root: the "Root memory region:" name ("(none)" when none)
  * @r, @nr: ranges in printed (ascending) order
  */
 struct qview {
 	char **as;
+	char **asroot;
 	size_t nas;
 	char *root;
 	char *mr_root;

@@ -264,7 +264,33 @@ void vmm_memory_render_stats(const struct vmm_memory *m, struct vmm_render_stats
 
 /* Lookups; NULL when absent. */
 struct vmm_mr *vmm_mr_find(struct vmm_memory *m, const char *id);
-struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *name);
+/**
+ * vmm_as_find() - an address space by its key
+ * @m: model
+ * @key: "NAME" for the first space of that name in creation order, "NAME#K"
+ *       (K >= 2, decimal, no leading zero) for the K-th: QEMU repeats names
+ *       (one "e1000e" per device, one "vtd-root" per function behind an
+ *       IOMMU) and no name contains '#' (vmm_as_new() refuses one).
+ *
+ * The key is how a directory under address-spaces/ and the control language
+ * name one space of a repeated name (README.md, "The filesystem").
+ *
+ * Return: the address space, or NULL.
+ */
+struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *key);
+
+/* Longest key: a name, '#' and a 32-bit ordinal. */
+#define VMM_AS_KEY_MAX	(VMM_NAME_MAX + 12)
+
+/**
+ * vmm_as_key() - the key that vmm_as_find() takes back to @as
+ * @as: a registered address space
+ * @buf: at least VMM_AS_KEY_MAX bytes
+ *
+ * Return: @buf, holding the name, with "#K" appended for the K-th space of
+ * that name (K >= 2).
+ */
+char *vmm_as_key(const struct vmm_as *as, char *buf);
 struct vmm_mr *vmm_memory_first_region(struct vmm_memory *m);	/* creation order */
 struct vmm_as *vmm_memory_first_as(struct vmm_memory *m);
 size_t vmm_memory_region_count(const struct vmm_memory *m);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reading QEMU's own text: `info mtree -D` (and `-f` to settle what -D cannot
- * say: containers vs i/o regions, readonly aliases) turned into a control
+ * say: containers vs i/o regions, readonly aliases; `info ramblock` for the
+ * RAM blocks) turned into a control
  * script that rebuilds the same topology; and comparing two topologies range
  * by range (mtree diff).
  */
@@ -19,6 +20,28 @@ struct vmm_memory;
  */
 int vmm_qemu_import(const char *tree, size_t tree_len, const char *flat, size_t flat_len,
 		    struct vmm_buf *out, struct vmm_err *err);
+
+/**
+ * struct vmm_qemu_dump - the texts of one QEMU machine that the importer reads
+ * @tree: `info mtree -D` (required)
+ * @flat: `info mtree -f`, or NULL
+ * @ramblock: `info ramblock`, or NULL: with it the script gives every RAM
+ *            block QEMU's idstr (device path included), offset, used and
+ *            max length and list place, and adds the blocks QEMU never maps
+ *            (option ROMs, fw_cfg files) as unmapped rom regions
+ */
+struct vmm_qemu_dump {
+	const char *tree;
+	size_t tree_len;
+	const char *flat;
+	size_t flat_len;
+	const char *ramblock;
+	size_t ramblock_len;
+};
+
+/* vmm_qemu_import() of all the texts in @d. */
+int vmm_qemu_import_dump(const struct vmm_qemu_dump *d, struct vmm_buf *out,
+			 struct vmm_err *err);
 
 /*
  * Compare two `info mtree -f` style flat-view texts (from QEMU or from us) per
