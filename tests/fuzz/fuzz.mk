@@ -70,4 +70,4 @@ fuzz-long: fuzz
 	done; \
 	if [ -n "$$fail" ]; then echo "fuzz-long: findings in:$$fail" >&2; exit 1; fi
 
--include $(wildcard $(FUZZ_BUILD)/vmm/*.d $(FUZZ_BUILD)/tests/fuzz/*.d)
+-include $(wildcard $(FUZZ_BUILD)/vmm/*/*.d $(FUZZ_BUILD)/tests/fuzz/*.d)
