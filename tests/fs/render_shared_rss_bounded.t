@@ -6,7 +6,8 @@
 # opens of info/topology.json; they share one rendering per topology
 # generation, so the daemon's resident size stays within a few MiB of what
 # it was, and after the files are closed it comes back near where it
-# started (freed memory is given back to the system, not kept by malloc).
+# started (freed memory is given back to the system, not kept by malloc);
+# so it does after 5000 directory listings, which are not shared.
 # Every open reads the same bytes as cat; an open held across a topology
 # edit keeps its snapshot while a new open sees the edit.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
@@ -21,6 +22,13 @@ id "$OTHER_USER" >/dev/null 2>&1 ||
 OTHER="setpriv --reuid=$(id -u "$OTHER_USER") --regid=$(id -g "$OTHER_USER") --clear-groups"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+# Sanitizer builds keep freed memory in quarantine and shadow every byte:
+# their margins are four times wider, still far below one copy per open.
+# Nor do they give freed memory back when malloc_trim() asks, so the check
+# that closed listings are given back runs only in plain builds.
+slack=1 sanitized=
+case "$BUILD" in *address*|*thread*|*undefined*|*san*) slack=4 sanitized=1 ;; esac
+held_max=$((16384 * slack)) after_max=$((8192 * slack))
 t_tmpdir
 chmod 755 "$T_DIR"
 
@@ -88,7 +96,8 @@ n=$(sed -n 's/^opened //p' "$T_DIR/holder.out")
 [ "${n:-0}" -ge 1000 ]; ok $? "at least 1000 opens held (${n:-0})"
 held=$(rss)
 diag "daemon RSS: $base KiB before, $held KiB with ${n:-0} opens of a $size-byte file"
-[ "$held" -lt $((base + 16384)) ]; ok $? "RSS with the opens held stays within 16 MiB of before ($base -> $held KiB)"
+[ "$held" -lt $((base + held_max)) ]
+ok $? "RSS with the opens held stays within $((held_max / 1024)) MiB of before ($base -> $held KiB)"
 
 # A topology edit: held opens keep their snapshot, a new open sees the edit.
 printf 'ram render-probe 4K in system at 0x7ff00000\n' >"$MNT/ctl"
@@ -105,7 +114,32 @@ wait "$HOLDER"
 sleep 0.5
 after=$(rss)
 diag "daemon RSS after closing: $after KiB"
-[ "$after" -lt $((base + 8192)) ]; ok $? "RSS after closing is back within 8 MiB of before ($base -> $after KiB)"
+[ "$after" -lt $((base + after_max)) ]
+ok $? "RSS after closing is back within $((after_max / 1024)) MiB of before ($base -> $after KiB)"
+
+# Listings are one per opendir; closing them must give their memory back.
+cat >"$T_DIR/dirs.py" <<'PY'
+import os, resource, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+fds = [os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY) for i in range(min(5000, hard - 64))]
+print(len(fds))
+for fd in fds:
+    os.close(fd)
+PY
+chmod 644 "$T_DIR/dirs.py"
+base=$(rss)
+n=$($OTHER $PY "$T_DIR/dirs.py" "$MNT/regions")
+sleep 0.5
+after=$(rss)
+diag "daemon RSS: $base KiB before $n listings of regions/, $after KiB after closing them"
+if [ -n "$sanitized" ]; then
+	T_N=$((T_N + 1))
+	echo "ok $T_N # SKIP a sanitizer build keeps freed memory (quarantine)"
+else
+	[ "$after" -lt $((base + after_max)) ]
+	ok $? "RSS after closing $n listings is back within $((after_max / 1024)) MiB of before ($base -> $after KiB)"
+fi
 unmount_machine
 check_daemon_log
 done_testing
