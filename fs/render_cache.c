@@ -1,26 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * Renderings shared between opens, and the bytes each user's open files pin.
- * A file whose content is the topology's alone (rows with MFS_TOPO: the info/ files)
- * is rendered at most once per topology generation (vmm_memory_generation(),
- * bumped by every commit that changed something, whether it came from a ctl
- * write or from a vCPU programming a device): every open and every stat at
- * that generation takes a reference on the same immutable buffer, so 20,000
- * opens of info/topology.json cost one rendering, and a stat reports the
- * size of exactly the bytes a following open serves (tar and rsync copy
- * what stat promised). While a transaction is open (ctl's begin) the model
- * holds changes a later abort may take back at the same generation, so
- * renderings made then are private to their open. A rendering nobody holds
- * stays in a small least-recently-used reserve while its generation is
- * current (so stat-then-open renders once), and is freed with the first
- * generation change seen after; freeing calls malloc_trim(), because glibc
- * keeps freed heap for itself and a daemon that served a burst of opens
- * would otherwise stay at its peak size for good. Every open also charges
- * its opener (the uid of the request) with what it pins: the open file, its
- * own snapshot or listing, and each shared rendering once per user; past
- * -o max_pinned the open fails with EMFILE and error_log says why. The
- * mounting user is not bounded (the daemon is already theirs), and a user
- * with nothing pinned may always open one file.
+ * A file whose content is the topology's alone (rows with MFS_TOPO: the
+ * info/ files) is rendered at most once per topology generation
+ * (vmm_memory_generation(), bumped by every commit that changed something,
+ * whether it came from a ctl write or from a vCPU programming a device):
+ * every open and every stat at that generation takes a reference on the
+ * same immutable buffer, so 20,000 opens of info/topology.json cost one
+ * rendering, and a stat reports the size of exactly the bytes a following
+ * open serves (tar and rsync copy what stat promised). While a transaction
+ * is open (ctl's begin) the model holds changes a later abort may take back
+ * at the same generation, so renderings made then are private to their
+ * open. A rendering nobody holds stays in a small least-recently-used
+ * reserve while its generation is current (IDLE_MAX bytes, and always the
+ * one released last, so stat-then-open renders once), and is freed with
+ * the first generation change seen after. Freeing calls malloc_trim(),
+ * because glibc keeps freed heap for itself and a daemon that served a
+ * burst of opens would otherwise stay at its peak size for good. Every open
+ * also charges its opener (the uid of the request) with what it pins: the
+ * open file, its own snapshot or listing, and each shared rendering once
+ * per user; past -o max_pinned the open fails with EMFILE and error_log
+ * says why. The mounting user is not bounded (the daemon is already
+ * theirs), and a user with nothing pinned may always open one file.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -127,10 +128,14 @@ static void table_unlink(struct mfs_cache *c, struct mfs_render *r)
 	r->cached = false;
 }
 
-/* A rendering nobody holds any more: kept in the reserve, or freed. */
+/*
+ * A rendering nobody holds any more: kept in the reserve, or freed. The one
+ * released last stays whatever its size, so the stat-then-open of tar or
+ * rsync renders a big file once; older ones go past IDLE_MAX.
+ */
 static void render_idle(struct mfs_cache *c, struct mfs_render *r)
 {
-	if (!r->cached || r->gen != c->gen || r->buf.cap > IDLE_MAX) {
+	if (!r->cached || r->gen != c->gen) {
 		if (r->cached)
 			table_unlink(c, r);
 		render_free(c, r);
@@ -143,7 +148,7 @@ static void render_idle(struct mfs_cache *c, struct mfs_render *r)
 		c->idle_tail = r;
 	c->idle_head = r;
 	c->idle_bytes += r->buf.cap;
-	while (c->idle_bytes > IDLE_MAX) {
+	while (c->idle_bytes > IDLE_MAX && c->idle_tail != r) {
 		struct mfs_render *old = c->idle_tail;
 
 		idle_unlink(c, old);
