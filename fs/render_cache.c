@@ -37,7 +37,14 @@
 
 #include "mtreefs.h"
 
-#define IDLE_MAX	(8u << 20)	/* renderings nobody holds kept for a later open */
+/*
+ * Renderings nobody holds, kept for a later open or stat. There is at most
+ * one per file and generation, so this bounds what the topology's size can
+ * make the daemon keep, not what users can: at 30k regions the seven info/
+ * files are 50 MB and the SVG takes seconds to draw, so `ls -l info` at
+ * that size should draw it once per generation, not once per call.
+ */
+#define IDLE_MAX	(64u << 20)
 #define TRIM_AFTER	(1u << 20)	/* bytes given back between two malloc_trim() calls */
 
 struct render_user {
