@@ -58,6 +58,7 @@ struct mfs_render {
 	char *key;
 	uint64_t gen;
 	struct vmm_buf buf;
+	size_t bytes;			/* all it takes: buffer, key, this */
 	unsigned refs;			/* opens and stats using it */
 	bool cached;			/* in the table: what opens at @gen are given */
 	struct mfs_render *hnext;	/* table chain */
@@ -100,7 +101,7 @@ static size_t hash_of(const struct mfs_row *row, const char *key, size_t cap)
 
 static void render_free(struct mfs_cache *c, struct mfs_render *r)
 {
-	c->released += r->buf.cap + sizeof(*r);
+	c->released += r->bytes;
 	vmm_buf_free(&r->buf);
 	free(r->users);
 	free(r->key);
@@ -118,7 +119,7 @@ static void idle_unlink(struct mfs_cache *c, struct mfs_render *r)
 	else
 		c->idle_tail = r->idle_prev;
 	r->idle_prev = r->idle_next = NULL;
-	c->idle_bytes -= r->buf.cap;
+	c->idle_bytes -= r->bytes;
 }
 
 static void table_unlink(struct mfs_cache *c, struct mfs_render *r)
@@ -154,7 +155,7 @@ static void render_idle(struct mfs_cache *c, struct mfs_render *r)
 	else
 		c->idle_tail = r;
 	c->idle_head = r;
-	c->idle_bytes += r->buf.cap;
+	c->idle_bytes += r->bytes;
 	while (c->idle_bytes > IDLE_MAX && c->idle_tail != r) {
 		struct mfs_render *old = c->idle_tail;
 
@@ -277,6 +278,7 @@ static int render_new(struct mfs *fs, const struct mfs_row *row, const char *key
 			r->buf.cap = r->buf.len + 1;
 		}
 	}
+	r->bytes = sizeof(*r) + strlen(r->key) + 1 + r->buf.cap;
 	*out = r;
 	return 0;
 }
@@ -417,7 +419,7 @@ int mfs_pin_open(struct mfs *fs, struct mfs_fh *fh, uid_t uid)
 	if (!u)
 		goto nomem;
 	if (fh->shared && !(ru = render_user(fh->shared, uid)))
-		want += fh->shared->buf.cap;
+		want += fh->shared->bytes;
 	if (uid != fs->uid && u->bytes && (want > max || u->bytes > max - want)) {
 		bool logged = u->refused;
 		size_t have = u->bytes;
@@ -467,7 +469,7 @@ void mfs_pin_drop(struct mfs *fs, struct mfs_fh *fh)
 	pthread_mutex_lock(&c->lock);
 	ru = r && fh->pinned ? render_user(r, fh->pin_uid) : NULL;
 	if (ru && !--ru->opens) {
-		back += r->buf.cap;
+		back += r->bytes;
 		*ru = r->users[--r->nr_users];
 	}
 	if (fh->pinned && (u = pin_user(c, fh->pin_uid, false)))
