@@ -2,10 +2,12 @@
 /*
  * Open files and directories. An open keeps its own copy of (row, key), so
  * it never needs its inode entry again, and the snapshot its reads are
- * served from: a generated file rendered once, or a directory listing with
- * the inode numbers it reports held until it is closed. Every open is on a
- * list, because a session ended by a signal or an unmount gets no RELEASE
- * for what its clients still had open.
+ * served from: a generated file rendered once (for a file that is the
+ * topology's alone, a reference on the rendering its generation shares,
+ * fs/render_cache.c), or a directory listing with the inode numbers it
+ * reports held until it is closed; what it pins is charged to its opener.
+ * Every open is on a list, because a session ended by a signal or an
+ * unmount gets no RELEASE for what its clients still had open.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@ static void fh_free(struct mfs_fh *fh)
 	vmm_buf_free(&fh->buf);
 	free(fh->held);
 	free(fh->key);
+	/* after the buffers, so a trim it triggers returns their memory too */
+	mfs_pin_drop(fh->fs, fh);
 	free(fh);
 }
 
@@ -72,10 +76,12 @@ void mfs_fh_get(struct mfs_fh *fh)
 	atomic_fetch_add(&fh->refs, 1);
 }
 
-void mfs_fh_init(struct mfs *fs)
+/* Return: 0, or -ENOMEM when the cache of shared renderings cannot be set up. */
+int mfs_fh_init(struct mfs *fs)
 {
 	pthread_mutex_init(&fs->fh_lock, NULL);
 	fs->fhs = NULL;
+	return mfs_cache_init(fs);
 }
 
 /**
@@ -94,5 +100,6 @@ void mfs_fh_fini(struct mfs *fs)
 		fs->fhs = fh->next;
 		fh_free(fh);
 	}
+	mfs_cache_fini(fs);
 	pthread_mutex_destroy(&fs->fh_lock);
 }

@@ -3,7 +3,9 @@
  * info/: QEMU's monitor views of the memory topology rendered by
  * vmm/print.h (`info mtree`, `info mtree -D`, `info mtree -f`,
  * `info ramblock`, the KVM memslots), the topology as JSON and the memory
- * map as SVG. Each is rendered once per open, so a reader sees one snapshot.
+ * map as SVG. Each is the topology's alone (MFS_TOPO): rendered once per
+ * topology generation and shared by the opens and stats at it, so a reader
+ * sees one snapshot and stat reports its real size.
  */
 #include <errno.h>
 
@@ -29,12 +31,12 @@ static MFS_RENDER(r_info_svg)
 
 const struct mfs_row mfs_info_rows[] = {
 	{ .pattern = "info", .mode = DIR_ },
-	{ .pattern = "info/mtree", .mode = RO, .flags = MFS_BIG, .render = r_info_mtree },
-	{ .pattern = "info/mtree-D", .mode = RO, .flags = MFS_BIG, .render = r_info_mtree_d },
-	{ .pattern = "info/flatview", .mode = RO, .flags = MFS_BIG, .render = r_info_flatview },
-	{ .pattern = "info/ramblock", .mode = RO, .flags = MFS_BIG, .render = r_info_ramblock },
-	{ .pattern = "info/memslots", .mode = RO, .flags = MFS_BIG, .render = r_info_memslots },
-	{ .pattern = "info/topology.json", .mode = RO, .flags = MFS_BIG, .render = r_info_json },
-	{ .pattern = "info/memory-map.svg", .mode = RO, .flags = MFS_BIG, .render = r_info_svg },
+	{ .pattern = "info/mtree", .mode = RO, .flags = MFS_TOPO, .render = r_info_mtree },
+	{ .pattern = "info/mtree-D", .mode = RO, .flags = MFS_TOPO, .render = r_info_mtree_d },
+	{ .pattern = "info/flatview", .mode = RO, .flags = MFS_TOPO, .render = r_info_flatview },
+	{ .pattern = "info/ramblock", .mode = RO, .flags = MFS_TOPO, .render = r_info_ramblock },
+	{ .pattern = "info/memslots", .mode = RO, .flags = MFS_TOPO, .render = r_info_memslots },
+	{ .pattern = "info/topology.json", .mode = RO, .flags = MFS_TOPO, .render = r_info_json },
+	{ .pattern = "info/memory-map.svg", .mode = RO, .flags = MFS_TOPO, .render = r_info_svg },
 	{ .pattern = NULL }
 };

@@ -36,10 +36,14 @@ struct mfs_row;
 struct mfs_fh;
 struct mfs_ino;
 struct mfs_view;
+struct mfs_cache;
+struct mfs_render;
+struct fuse_args;
 
 #define MFS_ERRLOG_MAX	64		/* error_log keeps the last N rejections */
 #define MFS_IO_MAX	(1u << 20)	/* largest read/write request asked of the kernel */
 #define MFS_SEGS_MAX	16		/* guest-memory pieces gathered for one request */
+#define MFS_PINNED_DEFAULT (64u << 20)	/* -o max_pinned: bytes one user's open files may pin */
 
 /**
  * struct mfs - the mounted filesystem
@@ -69,6 +73,8 @@ struct mfs {
 
 	pthread_mutex_t fh_lock;
 	struct mfs_fh *fhs;		/* open files and directories (fs/fh.c) */
+	struct mfs_cache *cache;	/* shared renderings, bytes pinned per user (fs/render_cache.c) */
+	size_t max_pinned;		/* -o max_pinned (0: MFS_PINNED_DEFAULT, SIZE_MAX: no bound) */
 
 	pthread_mutex_t log_lock;
 	char *log[MFS_ERRLOG_MAX];
@@ -81,6 +87,8 @@ typedef void (*mfs_list_cb)(void *arg, const char *name);
 #define MFS_NOLOCK	(1u << 0)	/* render/write run without the topology lock */
 #define MFS_BIG		(1u << 1)	/* size not rendered by getattr (reported as 0) */
 #define MFS_GROWS	(1u << 2)	/* a log: a read at the end renders again (tail -f) */
+#define MFS_TOPO	(1u << 3)	/* content is the topology's alone: one rendering per
+					   generation, shared by opens, real size in stat */
 
 /**
  * struct mfs_row - one kind of file
@@ -201,17 +209,31 @@ struct mfs_fh {
 	struct vmm_buf buf;
 	uint64_t *held;			/* directories: the numbers readdir reports (held) */
 	size_t nr_held;
+	struct mfs_render *shared;	/* MFS_TOPO rows: the rendering served instead of @buf */
+	uid_t pin_uid;			/* who opened it, charged @pinned bytes (render_cache.c) */
+	size_t pinned;
 	struct mfs *fs;
 	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
 };
 
 /* fh.c */
-void mfs_fh_init(struct mfs *fs);
+int mfs_fh_init(struct mfs *fs);
 void mfs_fh_fini(struct mfs *fs);
 struct mfs_fh *mfs_fh_new(struct mfs *fs, const struct mfs_row *row);
 void mfs_fh_get(struct mfs_fh *fh);
 void mfs_fh_put(struct mfs_fh *fh);
 void mfs_unhold_all(struct mfs *fs, const uint64_t *held, size_t n);
+
+/* render_cache.c: renderings shared per topology generation; bytes pinned per user */
+int mfs_cache_init(struct mfs *fs);
+void mfs_cache_fini(struct mfs *fs);
+int mfs_render_get(struct mfs *fs, const struct mfs_row *row, const char *key,
+		   struct mfs_render **out);
+void mfs_render_put(struct mfs *fs, struct mfs_render *r);
+const struct vmm_buf *mfs_render_buf(const struct mfs_render *r);
+int mfs_pin_open(struct mfs *fs, struct mfs_fh *fh, uid_t uid);
+void mfs_pin_drop(struct mfs *fs, struct mfs_fh *fh);
+int mfs_opt_max_pinned(struct fuse_args *args, size_t *max_pinned);
 
 /* listing.c */
 int mfs_list_dir(struct fuse_req *req, struct mfs *fs, const struct mfs_row *dir, const char *key,

@@ -5,8 +5,12 @@
  * fs/ino.c and then asks the row of the file table (fs/table.c) — no
  * callback knows a file name. Generated files are rendered once per open into
  * the file handle (fs/fh.c) and served with direct I/O, so a reader sees one
- * consistent snapshot of any size; directories are listed once per opendir
- * (fs/listing.c); ram files are copied straight from guest memory
+ * consistent snapshot of any size; a file that is the topology's alone
+ * (MFS_TOPO) is rendered once per topology generation and shared by every
+ * open and stat at it (fs/render_cache.c), so its stat reports the size its
+ * next open serves. What an open pins is charged to the opener's uid; past
+ * -o max_pinned the open fails with EMFILE. Directories are listed once per
+ * opendir (fs/listing.c); ram files are copied straight from guest memory
  * (fs/ram.c). Entry and attribute timeouts are 0, so every path is
  * revalidated and an edit is visible at once. Every entry reply counts one
  * lookup of its inode number and FORGET gives lookups back (fs/ino.c), so
@@ -87,6 +91,16 @@ static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, f
 		int rc = mfs_ram_size(fs, row, key, &size);
 
 		st->st_size = (off_t)size;
+		return rc;
+	}
+	if (row->render && (row->flags & MFS_TOPO)) {
+		struct mfs_render *r;
+		int rc = mfs_render_get(fs, row, key, &r);
+
+		if (rc == 0) {
+			st->st_size = (off_t)mfs_render_buf(r)->len;
+			mfs_render_put(fs, r);
+		}
 		return rc;
 	}
 	if (row->render && !(row->flags & MFS_BIG)) {
@@ -273,8 +287,20 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	snap->buf = out;
 	snap->held = held;
 	snap->nr_held = nr_held;
+	rc = mfs_pin_open(fs, snap, fuse_req_ctx(req)->uid);
+	if (rc < 0) {
+		mfs_fh_put(snap);
+		fuse_reply_err(req, -rc);
+		return;
+	}
 	fi->fh = (uintptr_t)snap;
 	fuse_reply_open(req, fi);
+}
+
+/* What the reads of @fh are served from: its own snapshot, or the shared rendering. */
+static const struct vmm_buf *fh_snap(const struct mfs_fh *fh)
+{
+	return fh->shared ? mfs_render_buf(fh->shared) : &fh->buf;
 }
 
 /* Reply with [@off, @off+@size) of a snapshot; nothing at or past its end. */
@@ -337,12 +363,18 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc < 0)
 		goto fail_key;
 	fh->key = key;
-	/* The snapshot a reader sees: rendered once, here. */
+	/* The snapshot a reader sees: rendered once, here, or shared at this generation. */
 	if (row->render && (fi->flags & O_ACCMODE) != O_WRONLY) {
-		rc = render(fs, row, key, &fh->buf);
+		if (row->flags & MFS_TOPO)
+			rc = mfs_render_get(fs, row, key, &fh->shared);
+		else
+			rc = render(fs, row, key, &fh->buf);
 		if (rc < 0)
 			goto fail_fh;
 	}
+	rc = mfs_pin_open(fs, fh, fuse_req_ctx(req)->uid);
+	if (rc < 0)
+		goto fail_fh;
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
@@ -407,7 +439,7 @@ static void mfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (fh->row->flags & MFS_GROWS)
 		grows_read(req, fh, size, off);
 	else
-		reply_slice(req, &fh->buf, size, off);
+		reply_slice(req, fh_snap(fh), size, off);
 	mfs_fh_put(fh);
 }
 
@@ -451,10 +483,13 @@ static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	if (fh->row->ram) {
 		rc = mfs_ram_seek(req_fs(req), fh->row, fh->key, off, whence, &result);
 	} else {
+		size_t len;
+
 		pthread_mutex_lock(&fh->lock);
-		rc = (uint64_t)off >= fh->buf.len ? -ENXIO : 0;
-		result = whence == SEEK_DATA ? off : (off_t)fh->buf.len;
+		len = fh_snap(fh)->len;
 		pthread_mutex_unlock(&fh->lock);
+		rc = (uint64_t)off >= len ? -ENXIO : 0;
+		result = whence == SEEK_DATA ? off : (off_t)len;
 	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
