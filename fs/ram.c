@@ -26,6 +26,7 @@
 #include <vmm/ramblock.h>
 
 #include "mtreefs.h"
+#include "passthrough.h"
 
 #define OFF_MAX ((uint64_t)INT64_MAX)
 
@@ -326,6 +327,34 @@ static int view_size(struct mfs_view *v, void *arg)
 {
 	*(uint64_t *)arg = v->size;
 	return 0;
+}
+
+/* Passthrough (fs/passthrough.c) serves a file that is one RAM block from its offset 0. */
+struct whole {
+	struct vmm_ramblock *rb;
+	uint64_t size;
+};
+
+static int view_whole_block(struct mfs_view *v, void *arg)
+{
+	struct whole *w = arg;
+
+	w->size = v->size;
+	w->rb = v->rb && !v->fv && !v->io && v->base == 0 ? v->rb : NULL;
+	if (w->rb)
+		vmm_ramblock_ref(w->rb);
+	return 0;
+}
+
+struct vmm_ramblock *mfs_ram_whole_block(struct mfs *fs, const struct mfs_row *row,
+					 const char *key, uint64_t *size)
+{
+	struct whole w = { 0 };
+
+	if (with_view(fs, row, key, view_whole_block, &w) < 0)
+		return NULL;
+	*size = w.size;
+	return w.rb;
 }
 
 /* The size of the ram file (@row, @key): what getattr reports. */
