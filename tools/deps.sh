@@ -11,6 +11,9 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
+# FUSE passthrough needs libfuse 3.17 (Debian 12 has 3.14): tools/libfuse.sh
+# builds it into a cache as root, does nothing once it is there, and never fails.
+sh "$(dirname "$0")/libfuse.sh"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "mtreefs needs:$missing" >&2
