@@ -391,7 +391,12 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 		  size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
-	struct fuse_bufvec *bv;
+	/* On the stack: a small read's cost is round trips, not worth a malloc too. */
+	struct {
+		struct fuse_bufvec bv;
+		struct fuse_buf more[MFS_SEGS_MAX - 1];
+	} vec = { 0 };
+	struct fuse_bufvec *bv = &vec.bv;
 	unsigned d;
 	int rc = with_view(fs, row, key, span_segs, &sp);
 
@@ -404,8 +409,6 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 		fuse_reply_buf(req, NULL, 0);
 	} else if (d == 0) {
 		fuse_reply_err(req, EIO);
-	} else if (!(bv = calloc(1, sizeof(*bv) + d * sizeof(bv->buf[0])))) {
-		fuse_reply_err(req, ENOMEM);
 	} else {
 		bv->count = d;
 		for (unsigned i = 0; i < d; i++) {
@@ -414,7 +417,6 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 			bv->buf[i].fd = -1;
 		}
 		fuse_reply_data(req, bv, 0);
-		free(bv);
 	}
 	segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
 }
