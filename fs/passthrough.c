@@ -9,13 +9,16 @@
  * backing offset N, so only a file starting at the block's offset 0
  * qualifies, and only when the backing file is exactly as long as the ram
  * file: a longer one (a resizeable block below its maximum, a file:PATH that
- * was longer) would let reads run past the file's end. Everything else
+ * was longer) would let reads run past the file's end; hugetlbfs files are
+ * left out too, as they have no write(2). Everything else
  * (anonymous RAM, which has no file; address spaces, flat ranges, memslots,
  * containers, aliases into a block, read-only backing files) keeps the
  * daemon's path, where mmap(MAP_SHARED) fails with ENODEV. Writes through a
  * passthrough file do not reach the daemon, so they are not marked in KVM's
  * dirty log: a writable open of a block whose region logs dirty pages takes
- * the daemon's path. The kernel allows one backing file per inode, so one
+ * the daemon's path. The kernel writes where it is told: a write at or past
+ * the end (O_APPEND opens stay with the daemon) grows the backing file, not
+ * the ram file. The kernel allows one backing file per inode, so one
  * backing id per backing file is shared by every open of it and closed with
  * its last open. The feature needs a libfuse that has it (build time), a
  * kernel that offers it (FUSE_INIT) and CAP_SYS_ADMIN (the first open);
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <vmm/machine.h>
 #include <vmm/memory.h>
@@ -107,7 +111,9 @@ static bool pt_fits(struct mfs *fs, struct vmm_ramblock *rb, uint64_t size, stru
 {
 	bool logging;
 
-	if (rb->fd < 0 || (rb->flags & VMM_RB_READONLY_FD) || fstat(rb->fd, st) < 0)
+	/* hugetlbfs (a page size of its own) cannot write(2): it stays with the daemon. */
+	if (rb->fd < 0 || (rb->flags & VMM_RB_READONLY_FD) ||
+	    rb->page_size != (uint64_t)sysconf(_SC_PAGESIZE) || fstat(rb->fd, st) < 0)
 		return false;
 	for (struct pt_backing *b = pt.backings; b; b = b->next)
 		if (b->dev == st->st_dev && b->ino == st->st_ino)
@@ -173,7 +179,8 @@ bool mfs_pt_open(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, struct fuse_
 	struct stat st;
 	uint64_t size = 0;
 
-	if (!pt.on)
+	/* O_APPEND would write at the backing file's end and grow it: the daemon answers ENOSPC. */
+	if (!pt.on || (fi->flags & O_APPEND))
 		return false;
 	rb = mfs_ram_whole_block(fs, fh->row, fh->key, &size);
 	if (!rb)

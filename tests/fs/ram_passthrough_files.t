@@ -9,7 +9,8 @@
 # file:PATH block whose file is longer than the block (reads would run past
 # the file's end), a resizeable block below its maximum (the memfd is sized
 # to the maximum), an alias into a block at an offset, an address space, and
-# a block whose region logs dirty pages (writes must reach the dirty log).
+# a block whose region logs dirty pages (writes must reach the dirty log),
+# and an O_APPEND open (it would write at the memfd's end and grow it).
 # MTREEFS_PASSTHROUGH=off turns it off and machine/daemon/passthrough says so.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need_fuse
@@ -37,7 +38,7 @@ case $st in
 esac
 printf 'set lg log-dirty on\n' > "$MNT/ctl" || ok 1 "log-dirty on for lg"
 python3 - "$MNT" "$T_DIR/py.count" <<'PY'
-import os, sys
+import errno, os, sys
 mnt = sys.argv[1]
 n = fails = 0
 def ok(c, d):
@@ -75,6 +76,15 @@ for path, why, off in (("regions/a/ram", "anonymous RAM has no file", 8),
     ok(os.pwrite(fd, b"xyz", off) == 3 and os.pread(fd, 3, off) == b"xyz",
        "%s: the daemon's path reads and writes" % path)
     os.close(fd)
+fd = os.open(os.path.join(mnt, "regions/m/ram"), os.O_WRONLY | os.O_APPEND)
+st = open(os.path.join(mnt, "machine/daemon/passthrough")).read()
+ok("open files 0\n" in st, "an O_APPEND open is not served by passthrough (it would grow the memfd)")
+try:
+    os.write(fd, b"x")
+    ok(False, "appending to regions/m/ram fails with ENOSPC")
+except OSError as e:
+    ok(e.errno == errno.ENOSPC, "appending to regions/m/ram fails with ENOSPC (%s)" % e)
+os.close(fd)
 open(sys.argv[2], "w").write("%d %d\n" % (n, fails))
 PY
 read -r pn pf < "$T_DIR/py.count" || { pn=0; pf=1; }
