@@ -78,6 +78,8 @@ Suites: $SUITE
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
+	# A private apt state: the machine's own sources and lists stay untouched.
+	# Downloads run as root because the private directories are root's.
 	opts="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$work/parts
 	      -o Dir::State::Lists=$work/lists -o Dir::Cache=$work/cache
 	      -o Dir::State::status=/var/lib/dpkg/status -o APT::Sandbox::User=root"
@@ -86,8 +88,11 @@ SRC
 	# shellcheck disable=SC2086
 	(cd "$work/src" && apt-get $opts -qq source --download-only "fuse3=$DEBVERSION") ||
 		{ say "apt-get source fuse3=$DEBVERSION failed"; return 1; }
-	(cd "$work/src" && dpkg-source -x --no-check ./fuse3_"$DEBVERSION".dsc fuse3 >/dev/null) ||
-		{ say "dpkg-source -x failed"; return 1; }
+	# apt checked every file against the signed index; dpkg-source checks the
+	# sums again (it cannot check the .dsc's own signature without
+	# debian-keyring, and says so in its log).
+	(cd "$work/src" && dpkg-source -x ./fuse3_"$DEBVERSION".dsc fuse3 >"$work/x.log" 2>&1) ||
+		{ cat "$work/x.log" >&2; say "dpkg-source -x failed"; return 1; }
 	(cd "$work/src/fuse3" &&
 	 meson setup b --prefix="$DEST" --libdir=lib -Dexamples=false -Dutils=false \
 		-Dtests=false --default-library=static --buildtype=release >/dev/null &&
