@@ -31,8 +31,21 @@ quiet = @printf '  %-7s %s\n'
 endif
 
 PKG_CONFIG ?= pkg-config
-FUSE_CFLAGS := $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
-FUSE_LIBS   := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
+# libfuse: the system's when it has FUSE passthrough (3.17 or newer), else the
+# 3.17 that tools/libfuse.sh builds into a cache outside the tree (make deps,
+# as root), else the system's older one, without passthrough (fs/passthrough.c
+# says which in machine/daemon/passthrough). LIBFUSE=system forces the system's.
+LIBFUSE     ?= auto
+LIBFUSE_DIR ?= $(shell sh tools/libfuse.sh dir)
+ifeq ($(LIBFUSE)$(shell $(PKG_CONFIG) --atleast-version=3.17 fuse3 2>/dev/null || echo old),autoold)
+ifneq ($(wildcard $(LIBFUSE_DIR)/lib/pkgconfig/fuse3.pc),)
+FUSE_PC     := PKG_CONFIG_PATH=$(LIBFUSE_DIR)/lib/pkgconfig $(PKG_CONFIG) --static
+endif
+endif
+FUSE_PC     ?= $(PKG_CONFIG)
+FUSE_CFLAGS := $(shell $(FUSE_PC) --cflags fuse3 2>/dev/null)
+FUSE_LIBS   := $(shell $(FUSE_PC) --libs fuse3 2>/dev/null)
+FUSE_VERSION := $(shell $(FUSE_PC) --modversion fuse3 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wvla -Wno-unused-parameter
@@ -92,10 +105,19 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBVMM)
 
 .PHONY: fuse-check
 fuse-check:
-	@$(PKG_CONFIG) --exists fuse3 || { \
+	@$(FUSE_PC) --exists fuse3 || { \
 	  echo "error: libfuse3 development files not found (pkg-config fuse3)." >&2; \
 	  echo "       run: apt-get install -y libfuse3-dev fuse3 pkg-config" >&2; \
 	  echo "       or 'make deps' as root" >&2; exit 1; }
+
+# The daemon's objects are rebuilt when the libfuse they compile against changes.
+$(FS_OBJS): $(BUILD)/fuse.flags
+$(BUILD)/fuse.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(FUSE_VERSION) $(FUSE_CFLAGS) $(FUSE_LIBS)' | cmp -s - $@ || \
+	  echo '$(FUSE_VERSION) $(FUSE_CFLAGS) $(FUSE_LIBS)' > $@
+.PHONY: FORCE
+FORCE:
 
 # Install the Debian packages the build, the tests and `make run` need.
 deps:

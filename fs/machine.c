@@ -16,6 +16,7 @@
 #include <vmm/machine.h>
 
 #include "files.h"
+#include "passthrough.h"
 
 static MFS_RENDER(r_m_accel) { vmm_buf_printf(out, "%s\n", vmm_accel_name(fs->mc->accel)); return 0; }
 static MFS_RENDER(r_m_ram_size) { vmm_buf_printf(out, "0x%" PRIx64 "\n", fs->mc->ram_size); return 0; }
@@ -30,6 +31,9 @@ static MFS_RENDER(r_daemon_inodes)
 		       st.live, st.free, st.lookups, st.holds);
 	return 0;
 }
+
+/* Whether ram files are served by FUSE passthrough, and why not (fs/passthrough.c). */
+static MFS_RENDER(r_daemon_passthrough) { mfs_pt_status(out); return 0; }
 
 static MFS_RENDER(r_m_console)
 {
@@ -157,6 +161,7 @@ const struct mfs_row mfs_machine_rows[] = {
 	{ .pattern = "machine/kvm/memslot_calls", .mode = RO, .render = r_cap_memslot_calls },
 	{ .pattern = "machine/daemon", .mode = DIR_ },
 	{ .pattern = "machine/daemon/inodes", .mode = RO, .flags = MFS_NOLOCK | MFS_BIG, .render = r_daemon_inodes },
+	{ .pattern = "machine/daemon/passthrough", .mode = RO, .flags = MFS_NOLOCK | MFS_BIG, .render = r_daemon_passthrough },
 	{ .pattern = "machine/vcpus", .mode = DIR_ },
 	{ .pattern = "machine/vcpus/*", .mode = DIR_, .list = l_vcpu, .find = f_vcpu },
 	{ .pattern = "machine/vcpus/*/state", .mode = RO, .flags = MFS_NOLOCK, .render = r_vcpu_state },

@@ -31,6 +31,7 @@ struct cli {
 	const char *mnt;
 	struct vmm_machine_opts mo;
 	mode_t ram_mode;
+	size_t max_pinned;
 	bool foreground;
 	bool debug;
 	struct fuse_args fargs;
@@ -55,6 +56,8 @@ static void usage(FILE *f)
 		"  -f                 stay in the foreground\n"
 		"  -d                 FUSE debug output (implies -f)\n"
 		"  -o OPT[,OPT...]    FUSE mount options (allow_other, max_read=N, ...)\n"
+		"  -o max_pinned=SIZE bytes one user's open files may pin (default 64M;\n"
+		"                     0: no bound); the mounting user is not bounded\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      the version\n"
 		"\n"
@@ -322,10 +325,10 @@ static int run(struct cli *c, int notify)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.ram_mode = c->ram_mode;
+	fs.max_pinned = c->max_pinned;
 	clock_gettime(CLOCK_REALTIME, &fs.mount_time);
 	mfs_errlog_init(&fs);
-	mfs_fh_init(&fs);
-	if (mfs_ino_init(&fs) < 0)
+	if (mfs_fh_init(&fs) < 0 || mfs_ino_init(&fs) < 0)
 		goto out_machine;
 	se = mount_fs(c, &fs);
 	if (!se)
@@ -362,7 +365,7 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = 2;
-	if (check_fuse_opts(&c) < 0)
+	if (mfs_opt_max_pinned(&c.fargs, &c.max_pinned) < 0 || check_fuse_opts(&c) < 0)
 		goto out;
 	rc = 1;
 	if (check_environment(c.mnt) < 0)

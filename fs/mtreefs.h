@@ -175,6 +175,9 @@ void mfs_ram_write(struct fuse_req *req, struct mfs *fs, const struct mfs_row *r
 		   const char *key, const char *buf, size_t size, off_t off);
 int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
 		 int whence, off_t *result);
+/* The RAM block a ram file is, whole from offset 0 (a reference), or NULL (passthrough). */
+struct vmm_ramblock *mfs_ram_whole_block(struct mfs *fs, const struct mfs_row *row,
+					 const char *key, uint64_t *size);
 
 /* objects.c: keys to model objects (topology lock held) */
 struct vmm_mr *mfs_mr(struct mfs *fs, const char *key);

@@ -28,6 +28,7 @@
 #include <vmm/machine.h>
 
 #include "mtreefs.h"
+#include "passthrough.h"
 
 static struct mfs *req_fs(fuse_req_t req)
 {
@@ -376,7 +377,8 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc < 0)
 		goto fail_fh;
 	fi->fh = (uintptr_t)fh;
-	fi->direct_io = 1;
+	/* A ram file that is one backing file is served by the kernel (fs/passthrough.c). */
+	fi->direct_io = !(row->ram && mfs_pt_open(req, fs, fh, fi));
 	fi->keep_cache = 0;
 	fuse_reply_open(req, fi);
 	return;
@@ -392,7 +394,11 @@ fail:
 
 static void mfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	mfs_fh_put((struct mfs_fh *)(uintptr_t)fi->fh);
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+
+	if (fh->row->ram)
+		mfs_pt_release(req, fh);
+	mfs_fh_put(fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -550,6 +556,7 @@ static void mfs_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
+	mfs_pt_init(conn);
 }
 
 const struct fuse_lowlevel_ops mfs_ops = {

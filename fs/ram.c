@@ -328,6 +328,34 @@ static int view_size(struct mfs_view *v, void *arg)
 	return 0;
 }
 
+/* Passthrough (fs/passthrough.c) serves a file that is one RAM block from its offset 0. */
+struct whole {
+	struct vmm_ramblock *rb;
+	uint64_t size;
+};
+
+static int view_whole_block(struct mfs_view *v, void *arg)
+{
+	struct whole *w = arg;
+
+	w->size = v->size;
+	w->rb = v->rb && !v->fv && !v->io && v->base == 0 ? v->rb : NULL;
+	if (w->rb)
+		vmm_ramblock_ref(w->rb);
+	return 0;
+}
+
+struct vmm_ramblock *mfs_ram_whole_block(struct mfs *fs, const struct mfs_row *row,
+					 const char *key, uint64_t *size)
+{
+	struct whole w = { 0 };
+
+	if (with_view(fs, row, key, view_whole_block, &w) < 0)
+		return NULL;
+	*size = w.size;
+	return w.rb;
+}
+
 /* The size of the ram file (@row, @key): what getattr reports. */
 int mfs_ram_size(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *size)
 {
@@ -362,7 +390,12 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 		  size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
-	struct fuse_bufvec *bv;
+	/* On the stack: a small read's cost is round trips, not worth a malloc too. */
+	struct {
+		struct fuse_bufvec bv;
+		struct fuse_buf more[MFS_SEGS_MAX - 1];
+	} vec = { 0 };
+	struct fuse_bufvec *bv = &vec.bv;
 	unsigned d;
 	int rc = with_view(fs, row, key, span_segs, &sp);
 
@@ -375,8 +408,6 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 		fuse_reply_buf(req, NULL, 0);
 	} else if (d == 0) {
 		fuse_reply_err(req, EIO);
-	} else if (!(bv = calloc(1, sizeof(*bv) + d * sizeof(bv->buf[0])))) {
-		fuse_reply_err(req, ENOMEM);
 	} else {
 		bv->count = d;
 		for (unsigned i = 0; i < d; i++) {
@@ -385,7 +416,6 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 			bv->buf[i].fd = -1;
 		}
 		fuse_reply_data(req, bv, 0);
-		free(bv);
 	}
 	segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
 }

@@ -12,11 +12,16 @@ PKGS="build-essential libfuse3-dev fuse3 pkg-config perl binutils util-linux pyt
 PKGS="$PKGS podman runc podman-compose xxd jq less"
 # QEMU, for the tests that compare with or attach to a real QEMU.
 PKGS="$PKGS qemu-system-x86"
+# tar, rsync, cp and cmp -s copy info/ files whole (tests/fs/info_archive_real_size.t).
+PKGS="$PKGS rsync"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
+# FUSE passthrough needs libfuse 3.17 (Debian 12 has 3.14): tools/libfuse.sh
+# builds it into a cache as root, does nothing once it is there, and never fails.
+sh "$(dirname "$0")/libfuse.sh"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "mtreefs needs:$missing" >&2

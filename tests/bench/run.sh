@@ -5,7 +5,9 @@
 # programs (bench_fs: the client of a mount; bench_lib: the library without
 # FUSE) into $BUILD/bench, generates the N-region topologies there once, and
 # measures each figure next to a physical or peer reference taken in the same
-# run: the RAM block's own memfd (read through /proc/PID/fd), QEMU's pmemsave,
+# run: the RAM block's own memfd (read through /proc/PID/fd; the ram file is
+# read with FUSE passthrough when machine/daemon/passthrough says on, and then
+# again through the daemon with MTREEFS_PASSTHROUGH=off), QEMU's pmemsave,
 # `xp` and `info mtree -f` over QMP (skipped, and said so, when QEMU is absent),
 # and the 1k-region cost for the scaling targets. The table is printed and
 # written to $BUILD/bench/results.md, with a tab-separated copy in results.tsv
@@ -88,6 +90,64 @@ else
 fi
 : > "$TSV"
 
+# seq_rows: sequential reads of the mounted memfd pc.ram at 4 KiB, 128 KiB
+# and 1 MiB next to the same memfd read directly. With FUSE passthrough on
+# (machine/daemon/passthrough) the reads never reach the daemon; the same
+# rows are then measured again on a mount with MTREEFS_PASSTHROUGH=off, the
+# daemon's path, with its time per read split into the daemon's CPU and the
+# rest (the kernel's round trip and the client).
+seq_rows() {
+	path="passthrough"
+	case $PT in "passthrough on") ;; *) path="daemon path; $PT" ;; esac
+	seq_pass "$path"
+	[ "$PT" = "passthrough on" ] || return 0
+	unmount_machine
+	export MTREEFS_PASSTHROUGH=off
+	mount_bench -m 1G --ram-backend memfd --accel "$ACCEL"
+	unset MTREEFS_PASSTHROUGH
+	save1=$FUSE_1M; save2=$DIRECT_1M
+	seq_pass "daemon path, MTREEFS_PASSTHROUGH=off"
+	FUSE_1M=$save1; DIRECT_1M=$save2
+	unmount_machine
+	mount_bench -m 1G --ram-backend memfd --accel "$ACCEL"
+	dd if=/dev/zero of="$MNT/ramblocks/pc.ram/ram" bs=1M count=1024 conv=notrunc status=none ||
+		die "pre-faulting pc.ram failed"
+}
+
+seq_pass() { # seq_pass LABEL: the rows of one mount
+	ram=$MNT/ramblocks/pc.ram/ram
+	fd=$(cat "$MNT/ramblocks/pc.ram/fd")
+	direct=/proc/$T_PID/fd/$fd
+	# Pre-fault every page by writing it once through the filesystem.
+	dd if=/dev/zero of="$ram" bs=1M count=1024 conv=notrunc status=none ||
+		die "pre-faulting pc.ram failed"
+	for bs in 4096 131072 1048576; do
+		# Alternate the two so that load from elsewhere hits both alike; best pass each.
+		fg=0; dg=0; fus=; fdu=
+		# Passthrough passes are short (no daemon), so take the best of more of them.
+		n=$reps; [ "$1" = passthrough ] && n=$((reps + 2))
+		for _ in $(seq $n); do
+			f=$($BFS -p "$T_PID" seq "$ram" $GIB $bs 1) || die "seq read of $ram"
+			d=$($BFS seq "$direct" $GIB $bs 1) || die "seq read of $direct"
+			if ! ge "$fg" "$(kv gib_s "$f")"; then
+				fg=$(kv gib_s "$f"); fus=$(kv us_per_read "$f"); fdu=$(kv daemon_us "$f")
+			fi
+			ge "$dg" "$(kv gib_s "$d")" || dg=$(kv gib_s "$d")
+		done
+		r=$(calc "$fg / $dg")
+		t="-"; v="-"
+		case $1,$bs in
+		passthrough,1048576) t=">= 0.95x direct"; v=$(verdict "$r >= 0.95") ;;
+		passthrough,4096) t=">= 0.8x direct"; v=$(verdict "$r >= 0.8") ;;
+		*,1048576) t=">= 0.75x direct"; v=$(verdict "$r >= 0.75") ;;
+		esac
+		[ $bs = 1048576 ] && { FUSE_1M=$fg; DIRECT_1M=$dg; }
+		row 1 "seq read ramblocks/pc.ram/ram, $((bs / 1024)) KiB preads ($1)" \
+			"$fg GiB/s; $fus us/read, daemon CPU $fdu us/read" \
+			"same memfd via /proc/PID/fd, $((bs / 1024)) KiB" "$dg GiB/s" "${r}x" "$t" "$v"
+	done
+}
+
 # ---- 1 and 2: guest memory through the ram files (1 GiB memfd, then anonymous, RAM block) ----
 bench_ram() {
 	if [ -n "$FUSE_WHY" ]; then
@@ -98,32 +158,10 @@ bench_ram() {
 		return
 	fi
 	mount_bench -m 1G --ram-backend memfd --accel "$ACCEL"
-	ram=$MNT/ramblocks/pc.ram/ram
-	fd=$(cat "$MNT/ramblocks/pc.ram/fd")
-	direct=/proc/$T_PID/fd/$fd
-	# Pre-fault every page by writing it once through the filesystem.
-	dd if=/dev/zero of="$ram" bs=1M count=1024 conv=notrunc status=none ||
-		die "pre-faulting pc.ram failed"
+	PT=$(head -1 "$MNT/machine/daemon/passthrough" 2>/dev/null)
 	reps=3; [ "$QUICK" = 1 ] && reps=1
-	for bs in 4096 131072 1048576; do
-		# Alternate the two so that load from elsewhere hits both alike; best pass each.
-		fg=0; dg=0
-		for _ in $(seq $reps); do
-			f=$($BFS seq "$ram" $GIB $bs 1) || die "seq read of $ram"
-			d=$($BFS seq "$direct" $GIB $bs 1) || die "seq read of $direct"
-			ge "$fg" "$(kv gib_s "$f")" || fg=$(kv gib_s "$f")
-			ge "$dg" "$(kv gib_s "$d")" || dg=$(kv gib_s "$d")
-		done
-		r=$(calc "$fg / $dg")
-		if [ $bs = 1048576 ]; then
-			FUSE_1M=$fg; DIRECT_1M=$dg
-			t=">= 0.75x direct"; v=$(verdict "$r >= 0.75")
-		else
-			t="-"; v="-"
-		fi
-		row 1 "seq read ramblocks/pc.ram/ram, $((bs / 1024)) KiB preads" "$fg GiB/s" \
-			"same memfd via /proc/PID/fd, $((bs / 1024)) KiB" "$dg GiB/s" "${r}x" "$t" "$v"
-	done
+	seq_rows
+	ram=$MNT/ramblocks/pc.ram/ram; fd=$(cat "$MNT/ramblocks/pc.ram/fd"); direct=/proc/$T_PID/fd/$fd
 	COPY_1M=0; COPY_DIRECT=0
 	for _ in $(seq $reps); do
 		c=$($BFS copy "$ram" /dev/shm/mtreefs-bench-copy.$$ $GIB 1048576 1) ||
@@ -380,7 +418,7 @@ print_table() {
 		echo
 		echo "- CPU: $cpu, $(nproc) CPUs; kernel $(uname -r); accel: $ACCEL"
 		echo "- QEMU: ${QEMU:-$QEMU_WHY}"
-		echo "- FUSE: ${FUSE_WHY:-/dev/fuse, libfuse $(pkg-config --modversion fuse3 2>/dev/null)}"
+		echo "- FUSE: ${FUSE_WHY:-/dev/fuse, libfuse $(cut -d' ' -f1 "$BUILD_DIR/fuse.flags" 2>/dev/null || pkg-config --modversion fuse3 2>/dev/null); ${PT:-passthrough not measured}}"
 		echo "- load average (1/5/15 min) at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 		echo "- mtreefs: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 		echo

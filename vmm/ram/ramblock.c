@@ -147,11 +147,19 @@ static int backend_open(struct vmm_ramblock *rb, uint64_t *map_len, struct vmm_e
 	if (rb->backend == VMM_RB_ANON)
 		return 0;
 	if (rb->backend == VMM_RB_MEMFD) {
-		rb->fd = memfd_create(rb->idstr, MFD_CLOEXEC);
+		rb->fd = memfd_create(rb->idstr, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (rb->fd < 0)
 			return vmm_err_set(err, -errno, "memfd_create: %s", strerror(errno));
 		if (ftruncate(rb->fd, (off_t)rb->max_length) < 0)
 			return vmm_err_set(err, -errno, "memfd ftruncate: %s", strerror(errno));
+		/*
+		 * Sealed at its size, as QEMU's memory-backend-memfd does (seal=on):
+		 * nobody can truncate the guest's RAM under a mapping (SIGBUS) or
+		 * grow it through a passthrough ram file. Resizing a block only
+		 * changes used_length within the memfd's max_length.
+		 */
+		if (fcntl(rb->fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK) < 0)
+			return vmm_err_set(err, -errno, "memfd seal: %s", strerror(errno));
 		return 0;
 	}
 	r = file_open(rb->path, err);
