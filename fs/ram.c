@@ -14,9 +14,14 @@
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vmm/flatview.h>
@@ -390,30 +395,107 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 	segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
 }
 
+/*
+ * Copy into guest memory without risking SIGBUS: a file or memfd behind the
+ * block may have been truncated, or its filesystem may be full, and then a
+ * store through the mapping kills the whole daemon. The kernel does the copy
+ * instead (as it does for reads, which go out through writev on /dev/fuse)
+ * and reports such a page as EFAULT. Where process_vm_writev is not allowed
+ * (a seccomp filter), a plain copy is the only way left.
+ * Return: bytes copied (short at a bad page) or -errno when none were.
+ */
+static ssize_t host_store(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len }, remote = { dst, len };
+	ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+
+	if (n >= 0)
+		return n;
+	if (errno != ENOSYS && errno != EPERM)
+		return -errno;
+	memcpy(dst, src, len);
+	return (ssize_t)len;
+}
+
+/* Why a page of @s could not be written: the backing file is too short, or its filesystem full. */
+static int store_error(const struct mfs_seg *s, uint64_t done, struct vmm_err *err)
+{
+	uint64_t at = (uint64_t)((char *)s->host - (char *)s->rb->host) + done;
+	struct statvfs sv;
+	struct stat st;
+
+	if (s->rb->fd < 0)
+		return vmm_err_set(err, -EIO, "RAM block %s: page at 0x%" PRIx64 " cannot be "
+				   "written", s->rb->idstr, at);
+	if (fstat(s->rb->fd, &st) == 0 && (uint64_t)st.st_size <= at)
+		return vmm_err_set(err, -EIO, "RAM block %s: its backing file ends at 0x%" PRIx64
+				   " (truncated?), the page at 0x%" PRIx64 " is gone",
+				   s->rb->idstr, (uint64_t)st.st_size, at);
+	if (fstatvfs(s->rb->fd, &sv) == 0 && sv.f_bavail == 0)
+		return vmm_err_set(err, -ENOSPC, "RAM block %s: no space left for the page at 0x%"
+				   PRIx64 " on its backing filesystem", s->rb->idstr, at);
+	return vmm_err_set(err, -EIO, "RAM block %s: page at 0x%" PRIx64 " cannot be written "
+			   "(backing store refused it)", s->rb->idstr, at);
+}
+
+static void log_store_error(struct mfs *fs, const struct mfs_row *row, const char *key,
+			    size_t size, off_t off, const struct vmm_err *err)
+{
+	struct vmm_buf path;
+	char what[80];
+	int n;
+
+	vmm_buf_init(&path);
+	mfs_path_of(row, key, &path);
+	n = snprintf(what, sizeof(what), "write of %zu bytes at 0x%llx", size,
+		     (unsigned long long)off);
+	mfs_errlog_add(fs, path.data ? path.data : "?", what, (size_t)n, err);
+	vmm_buf_free(&path);
+}
+
 /* The host may write where the guest may not: ROM included; io and holes end the write. */
 void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
 		   const char *buf, size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
+	struct vmm_err err;
 	size_t done = 0;
 	unsigned d, i;
+	ssize_t n = 0;
 	int rc = with_view(fs, row, key, span_segs, &sp);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	vmm_err_clear(&err);
 	d = data_segs(&sp);
 	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
-		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
-		done += sp.segs[i].len;
+		n = host_store(sp.segs[i].host, buf + done, sp.segs[i].len);
+		if (n > 0)
+			done += (size_t)n;
+		if (n != (ssize_t)sp.segs[i].len)
+			break;
 	}
 	/* after the copy, so a log read in between cannot lose this write */
-	while (i--)
-		vmm_machine_mark_dirty(fs->mc, sp.segs[i].host, sp.segs[i].len);
+	for (size_t j = 0, left = done; left; j++) {
+		size_t len = sp.segs[j].len < left ? sp.segs[j].len : left;
+
+		vmm_machine_mark_dirty(fs->mc, sp.segs[j].host, len);
+		left -= len;
+	}
+	/* a page that cannot be stored: the reply says so once nothing before it was */
+	if (i < d && !sp.segs[i].ro_fd && n != (ssize_t)sp.segs[i].len && !done) {
+		rc = n < 0 && n != -EFAULT ? vmm_err_set(&err, (int)n, "RAM block %s: %s",
+							 sp.segs[i].rb->idstr, strerror((int)-n))
+					   : store_error(&sp.segs[i], n > 0 ? (uint64_t)n : 0, &err);
+		log_store_error(fs, row, key, size, off, &err);
+	}
 	segs_release(sp.segs, (unsigned)sp.n);
 	if (done || size == 0)
 		fuse_reply_write(req, done);
+	else if (rc < 0)
+		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_err(req, sp.n == 0 ? ENOSPC : (d ? EACCES : EIO));
 }
