@@ -31,6 +31,7 @@
 #include <vmm/ramblock.h>
 
 #include "mtreefs.h"
+#include "ram_priv.h"
 
 #define OFF_MAX ((uint64_t)INT64_MAX)
 
@@ -311,15 +312,41 @@ int mfs_ram_ramblock(struct mfs *fs, const char *key, struct mfs_view *v)
 
 /* ---- requests on an open ram file ---- */
 
-/* Resolve a ram file, run @fn on the view under the lock, then drop the view. */
+/**
+ * mfs_ram_bind() - remember the object of a ram file being opened
+ * @fs: filesystem
+ * @row, @key: the file
+ * @out: (out) the binding (fs/ram_bind.c), or NULL for the files that follow
+ *       their key: those of address spaces, flat ranges and memslots, which
+ *       are views of the topology rather than objects
+ *
+ * Return: 0, -ENOENT when the object is gone already, -ENOMEM.
+ */
+int mfs_ram_bind(struct mfs *fs, const struct mfs_row *row, const char *key,
+		 struct mfs_ram_bind **out)
+{
+	*out = NULL;
+	if (row->ram == mfs_ram_region)
+		return mfs_ram_bind_mr(fs, key, out);
+	if (row->ram == mfs_ram_ramblock)
+		return mfs_ram_bind_rb(fs, key, out);
+	return 0;
+}
+
+/*
+ * Resolve a ram file, run @fn on the view under the lock, then drop the view.
+ * A file bound to an object whose key now names another object, or nothing,
+ * is ESTALE for good.
+ */
 static int with_view(struct mfs *fs, const struct mfs_row *row, const char *key,
-		     int (*fn)(struct mfs_view *v, void *arg), void *arg)
+		     const struct mfs_ram_bind *b, int (*fn)(struct mfs_view *v, void *arg),
+		     void *arg)
 {
 	struct mfs_view v = { 0 };
 	int rc;
 
 	pthread_mutex_lock(&fs->mc->lock);
-	rc = row->ram(fs, key, &v);
+	rc = mfs_ram_bound_to(fs, b, key) ? row->ram(fs, key, &v) : -ESTALE;
 	if (rc == 0)
 		rc = fn(&v, arg);
 	pthread_mutex_unlock(&fs->mc->lock);
@@ -336,7 +363,7 @@ static int view_size(struct mfs_view *v, void *arg)
 /* The size of the ram file (@row, @key): what getattr reports. */
 int mfs_ram_size(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *size)
 {
-	return with_view(fs, row, key, view_size, size);
+	return with_view(fs, row, key, NULL, view_size, size);
 }
 
 struct span {
@@ -363,13 +390,13 @@ static unsigned data_segs(const struct span *sp)
 }
 
 /* Guest memory goes out without an extra copy: the reply points into the mapping. */
-void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
-		  size_t size, off_t off)
+void mfs_ram_read_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
+			const char *key, const struct mfs_ram_bind *b, size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
 	struct fuse_bufvec *bv;
 	unsigned d;
-	int rc = with_view(fs, row, key, span_segs, &sp);
+	int rc = with_view(fs, row, key, b, span_segs, &sp);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -454,15 +481,16 @@ static void log_store_error(struct mfs *fs, const struct mfs_row *row, const cha
 }
 
 /* The host may write where the guest may not: ROM included; io and holes end the write. */
-void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
-		   const char *buf, size_t size, off_t off)
+void mfs_ram_write_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
+			 const char *key, const struct mfs_ram_bind *b, const char *buf,
+			 size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
 	struct vmm_err err;
 	size_t done = 0;
 	unsigned d, i;
 	ssize_t n = 0;
-	int rc = with_view(fs, row, key, span_segs, &sp);
+	int rc = with_view(fs, row, key, b, span_segs, &sp);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -534,12 +562,31 @@ static int seek_view(struct mfs_view *v, void *arg)
 }
 
 /* SEEK_DATA and SEEK_HOLE in a ram file: holes and io ranges are not data. */
-int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
-		 int whence, off_t *result)
+int mfs_ram_seek_bound(struct mfs *fs, const struct mfs_row *row, const char *key,
+		       const struct mfs_ram_bind *b, off_t off, int whence, off_t *result)
 {
 	struct seek sk = { .off = (uint64_t)off, .whence = whence };
-	int rc = with_view(fs, row, key, seek_view, &sk);
+	int rc = with_view(fs, row, key, b, seek_view, &sk);
 
 	*result = (off_t)sk.result;
 	return rc;
+}
+
+/* The same requests on a file that follows its key (until fs/ops.c passes its binding). */
+void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		  size_t size, off_t off)
+{
+	mfs_ram_read_bound(req, fs, row, key, NULL, size, off);
+}
+
+void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		   const char *buf, size_t size, off_t off)
+{
+	mfs_ram_write_bound(req, fs, row, key, NULL, buf, size, off);
+}
+
+int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
+		 int whence, off_t *result)
+{
+	return mfs_ram_seek_bound(fs, row, key, NULL, off, whence, result);
 }
