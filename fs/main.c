@@ -3,10 +3,13 @@
  * mtreefs: build a machine and mount its memory topology as a FUSE
  * filesystem (README.md's "The filesystem" and "The daemon", mtreefs(1)).
  * Without -f the daemon forks first and the parent waits until the child has
- * built the machine and mounted it, so `mtreefs MNT && ls MNT` works and
- * errors reach the terminal. The machine is built in the child because a KVM
- * VM belongs to the process that created it. SIGINT/SIGTERM/SIGHUP end the
- * session loop and unmount cleanly.
+ * built the machine, mounted it and answered the kernel's first request, so
+ * `mtreefs MNT && ls MNT` works, errors reach the terminal and exit 0 always
+ * means a mount that serves. The machine is built in the child because a KVM
+ * VM belongs to the process that created it. One daemon per mountpoint (an
+ * flock on it); the mount's device is handed to vmm so that nothing it opens
+ * later can be a file on this mount. SIGINT/SIGTERM/SIGHUP end the session
+ * loop and unmount cleanly.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
