@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <vmm/text.h>
+
 #include "files.h"
 
 void mfs_errlog_init(struct mfs *fs)
@@ -60,7 +62,7 @@ static void put_clean(struct vmm_buf *b, const char *s, size_t len, size_t max)
 		if (*p == '\n' || *p == '\t') {
 			vmm_buf_puts(b, " ");
 			p++;
-		} else if (*p < 0x20 || *p == 0x7f || n == 0 || p + n > end) {
+		} else if (*p < 0x20 || *p == 0x7f || n == 0 || p + n > end || vmm_text_unsafe(p)) {
 			vmm_buf_printf(b, "\\x%02x", *p++);
 		} else {
 			vmm_buf_put(b, p, n);

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 
 #include "mtreefs.h"
+#include "ram_priv.h"
 
 static void fh_free(struct mfs_fh *fh)
 {
 	pthread_mutex_destroy(&fh->lock);
 	vmm_buf_free(&fh->buf);
+	mfs_ram_unbind(fh->ram);
 	free(fh->held);
 	free(fh->key);
 	/* after the buffers, so a trim it triggers returns their memory too */

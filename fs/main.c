@@ -3,10 +3,13 @@
  * mtreefs: build a machine and mount its memory topology as a FUSE
  * filesystem (README.md's "The filesystem" and "The daemon", mtreefs(1)).
  * Without -f the daemon forks first and the parent waits until the child has
- * built the machine and mounted it, so `mtreefs MNT && ls MNT` works and
- * errors reach the terminal. The machine is built in the child because a KVM
- * VM belongs to the process that created it. SIGINT/SIGTERM/SIGHUP end the
- * session loop and unmount cleanly.
+ * built the machine, mounted it and answered the kernel's first request, so
+ * `mtreefs MNT && ls MNT` works, errors reach the terminal and exit 0 always
+ * means a mount that serves. The machine is built in the child because a KVM
+ * VM belongs to the process that created it. One daemon per mountpoint (an
+ * flock on it); the mount's device is handed to vmm so that nothing it opens
+ * later can be a file on this mount. SIGINT/SIGTERM/SIGHUP end the session
+ * loop and unmount cleanly.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -18,17 +21,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <vmm/machine.h>
+#include <vmm/path.h>
 
 #include "mtreefs.h"
 
 #define MTREEFS_VERSION "0.1"
+/*
+ * Descriptors the daemon needs before any ctl command runs (/dev/fuse, KVM's
+ * system, VM and vCPU fds, a memfd per block, the loop's pipes, with room to
+ * spare): fewer is refused at start, never found out later as a quietly
+ * different machine (no KVM) or a caller whose pipe is never closed.
+ */
+#define MTREEFS_MIN_FDS 64
 
 struct cli {
 	const char *mnt;
+	char mnt_real[PATH_MAX];	/* resolved before mounting: never a request to ourselves */
 	struct vmm_machine_opts mo;
 	mode_t ram_mode;
 	size_t max_pinned;
@@ -78,6 +93,27 @@ static int parse_mode(const char *s, mode_t *out)
 	return 0;
 }
 
+/* The same words vmm accepts, checked here so a typo is a usage error (exit 2). */
+static int check_accel(const char *a)
+{
+	if (!strcmp(a, "kvm") || !strcmp(a, "none") || !strcmp(a, "auto"))
+		return 0;
+	fprintf(stderr, "mtreefs: unknown accelerator '%s' (kvm, none, auto)\n", a);
+	return -1;
+}
+
+/* The daemon works in "/", so a relative backing file is refused rather than guessed at. */
+static int check_backend(const char *b)
+{
+	if (!strcmp(b, "anon") || !strcmp(b, "memfd") || (!strncmp(b, "file:", 5) && b[5] == '/'))
+		return 0;
+	if (!strncmp(b, "file:", 5) && b[5])
+		fprintf(stderr, "mtreefs: backing file '%s' must be an absolute path\n", b + 5);
+	else
+		fprintf(stderr, "mtreefs: unknown backend '%s' (anon, memfd or file:PATH)\n", b);
+	return -1;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
@@ -121,8 +157,16 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 			}
 			c->mo.vcpus = (unsigned)n;
 			break;
-		case 'b': c->mo.ram_backend = optarg; break;
-		case 'a': c->mo.accel = optarg; break;
+		case 'b':
+			if (check_backend(optarg) < 0)
+				return 2;
+			c->mo.ram_backend = optarg;
+			break;
+		case 'a':
+			if (check_accel(optarg) < 0)
+				return 2;
+			c->mo.accel = optarg;
+			break;
 		case 's': c->mo.script = optarg; break;
 		case 'q': c->mo.qemu_dump = optarg; break;
 		case 'r':
@@ -176,6 +220,19 @@ static int check_fuse_opts(const struct cli *c)
 	return 0;
 }
 
+/* Before anything opens a file: with too few descriptors even the -o check fails. */
+static int check_fds(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MTREEFS_MIN_FDS) {
+		fprintf(stderr, "mtreefs: too few file descriptors: ulimit -n is %llu, mtreefs "
+			"needs at least %d\n", (unsigned long long)rl.rlim_cur, MTREEFS_MIN_FDS);
+		return -1;
+	}
+	return 0;
+}
+
 /* Say clearly why we cannot mount, before building anything. */
 static int check_environment(const char *mnt)
 {
@@ -204,24 +261,121 @@ static int check_environment(const char *mnt)
 	return 0;
 }
 
-/* Is something FUSE already mounted exactly at @mnt? */
-static bool fuse_mounted_at(const char *mnt)
+/*
+ * The newest FUSE mount exactly at @real (a resolved path) in
+ * /proc/self/mountinfo: true, with its device number in @dev when not NULL.
+ */
+static bool fuse_mount_at(const char *real, dev_t *dev)
 {
-	char real[PATH_MAX], line[4096], point[PATH_MAX], type[256];
-	bool busy = false;
-	FILE *f;
+	char line[4096], point[PATH_MAX], type[256];
+	unsigned maj, min;
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
 
-	if (!realpath(mnt, real) || !(f = fopen("/proc/self/mountinfo", "re")))
+	if (!f)
 		return false;
-	while (!busy && fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f)) {
 		const char *sep = strstr(line, " - ");
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && sep &&
-		    sscanf(sep + 3, "%255s", type) == 1)
-			busy = !strcmp(point, real) && !strncmp(type, "fuse", 4);
+		if (sscanf(line, "%*s %*s %u:%u %*s %4095s", &maj, &min, point) == 3 && sep &&
+		    sscanf(sep + 3, "%255s", type) == 1 && !strcmp(point, real) &&
+		    !strncmp(type, "fuse", 4)) {
+			found = true;
+			if (dev)
+				*dev = makedev(maj, min);
+		}
 	}
 	fclose(f);
-	return busy;
+	return found;
+}
+
+/*
+ * What the daemon still owes its starter once it serves: the verdict on the
+ * notify pipe, and the caller's stdin/stdout/stderr given back (so
+ * `$(mtreefs MNT)` returns). /dev/null is opened before the machine is built,
+ * so running out of descriptors is a start-up error with a message.
+ */
+static struct {
+	int notify;
+	int null;
+	bool pending;
+	bool serving;		/* INIT answered */
+	int lock;		/* the mountpoint's flock (see lock_mountpoint) */
+} starter = { -1, -1, false, false, -1 };
+
+static void detach(void)
+{
+	char ok = 0;
+
+	if (!starter.pending)
+		return;
+	starter.pending = false;
+	if (starter.notify >= 0) {
+		if (write(starter.notify, &ok, 1) != 1)
+			perror("mtreefs: notify");
+		close(starter.notify);
+		starter.notify = -1;
+	}
+	dup2(starter.null, 0);
+	dup2(starter.null, 1);
+	dup2(starter.null, 2);
+	close(starter.null);
+	starter.null = -1;
+	if (chdir("/") < 0)
+		perror("mtreefs: chdir");
+}
+
+/*
+ * The kernel's INIT is the first request the session loop reads: once it is
+ * answered the mount serves. Only then does the starter hear "mounted" (exit
+ * 0); a loop that cannot start (no memory for its first thread) still has
+ * the terminal for its message, and the starter exits 1.
+ */
+static struct fuse_lowlevel_ops run_ops;
+
+static void run_init(void *userdata, struct fuse_conn_info *conn)
+{
+	mfs_ops.init(userdata, conn);
+	starter.serving = true;
+	detach();
+}
+
+/*
+ * One daemon per mountpoint: two started at the same instant would both see
+ * it free and both mount. An flock on the directory itself, held (through the
+ * fork) until the daemon has unmounted, serialises them: the second waits
+ * while the first starts or stops, then finds it mounted (busy) or gone. The
+ * kernel drops the lock when a daemon dies, however it dies.
+ */
+#define LOCK_WAIT_MS	20000	/* longer than building any machine we know */
+
+static int lock_mountpoint(const char *mnt, const char *real)
+{
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "mtreefs: mountpoint %s: %s\n", mnt, strerror(errno));
+		return -1;
+	}
+	for (int ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; ms += 50) {
+		if (errno != EWOULDBLOCK || fuse_mount_at(real, NULL) || ms >= LOCK_WAIT_MS) {
+			fprintf(stderr, "mtreefs: mountpoint %s is busy: another mtreefs %s there\n",
+				mnt, errno != EWOULDBLOCK ? "holds it" :
+				ms >= LOCK_WAIT_MS ? "is still starting" : "is mounted");
+			close(fd);
+			return -1;
+		}
+		usleep(50 * 1000);
+	}
+	starter.lock = fd;
+	return 0;
+}
+
+static void unlock_mountpoint(void)
+{
+	if (starter.lock >= 0)
+		close(starter.lock);
+	starter.lock = -1;
 }
 
 static struct fuse_session *mount_fs(struct cli *c, struct mfs *fs)
@@ -232,7 +386,9 @@ static struct fuse_session *mount_fs(struct cli *c, struct mfs *fs)
 	    fuse_opt_add_arg(&c->fargs, "default_permissions,fsname=mtreefs,subtype=mtreefs") ||
 	    (c->debug && fuse_opt_add_arg(&c->fargs, "-d")))
 		return NULL;
-	se = fuse_session_new(&c->fargs, &mfs_ops, sizeof(mfs_ops), fs);
+	run_ops = mfs_ops;
+	run_ops.init = run_init;
+	se = fuse_session_new(&c->fargs, &run_ops, sizeof(run_ops), fs);
 	if (!se)
 		return NULL;
 	if (fuse_session_mount(se, c->mnt) != 0) {
@@ -257,7 +413,7 @@ static int serve(struct fuse_session *se)
 	return rc;
 }
 
-/* Fork; the parent exits with the child's verdict, written to @fd[1] once mounted. */
+/* Fork; the parent exits with the child's verdict, written to @fd[1] once serving. */
 static int daemonize(int *notify)
 {
 	int p[2];
@@ -281,33 +437,13 @@ static int daemonize(int *notify)
 	return 0;
 }
 
-static void detach(int notify)
-{
-	char ok = 0;
-	int null = open("/dev/null", O_RDWR);
-
-	if (notify >= 0) {
-		if (write(notify, &ok, 1) != 1)
-			perror("mtreefs: notify");
-		close(notify);
-	}
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	if (chdir("/") < 0)
-		perror("mtreefs: chdir");
-}
-
-static int run(struct cli *c, int notify)
+static int run(struct cli *c)
 {
 	struct mfs fs = { 0 };
 	struct fuse_session *se;
 	struct vmm_err err;
 	sigset_t sigs, old;
+	dev_t dev;
 	int rc = 1;
 
 	/* vCPU threads must not take the signals that end the session loop. */
@@ -328,22 +464,35 @@ static int run(struct cli *c, int notify)
 	fs.max_pinned = c->max_pinned;
 	clock_gettime(CLOCK_REALTIME, &fs.mount_time);
 	mfs_errlog_init(&fs);
-	if (mfs_fh_init(&fs) < 0 || mfs_ino_init(&fs) < 0)
+	if (mfs_fh_init(&fs) < 0 || mfs_ino_init(&fs) < 0) {
+		fprintf(stderr, "mtreefs: out of memory\n");
 		goto out_machine;
+	}
 	se = mount_fs(c, &fs);
 	if (!se)
 		goto out_ino;
-	if (fuse_set_signal_handlers(se) != 0)
+	/* From mountinfo, not stat(): the loop is not running yet to answer a stat. */
+	if (!fuse_mount_at(c->mnt_real, &dev)) {
+		fprintf(stderr, "mtreefs: mounted at %s but cannot find the mount in "
+			"/proc/self/mountinfo\n", c->mnt_real);
 		goto out_unmount;
-	if (!c->foreground)
-		detach(notify);
+	}
+	vmm_path_forbid_dev(dev);
+	if (fuse_set_signal_handlers(se) != 0) {
+		fprintf(stderr, "mtreefs: cannot set signal handlers\n");
+		goto out_unmount;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* A positive result is the signal that ended the loop: a clean stop. */
 	rc = serve(se) < 0 ? 1 : 0;
+	if (rc && !starter.serving)
+		fprintf(stderr, "mtreefs: cannot serve %s: the session loop did not start "
+			"(see the line above); unmounting\n", c->mnt);
 	fuse_remove_signal_handlers(se);
 out_unmount:
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
+	unlock_mountpoint();	/* a new daemon may mount here while this one tears down */
 out_ino:
 	mfs_fh_fini(&fs);
 	mfs_ino_fini(&fs);
@@ -356,7 +505,7 @@ out_machine:
 int main(int argc, char **argv)
 {
 	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL), .ram_mode = 0600 };
-	int notify = -1, rc = 1;
+	int rc = 1;
 
 	vmm_machine_opts_default(&c.mo);
 	if (fuse_opt_add_arg(&c.fargs, argv[0]))
@@ -364,13 +513,22 @@ int main(int argc, char **argv)
 	rc = parse_cli(argc, argv, &c);
 	if (rc)
 		goto out;
+	rc = 1;
+	if (check_fds() < 0)
+		goto out;
 	rc = 2;
 	if (mfs_opt_max_pinned(&c.fargs, &c.max_pinned) < 0 || check_fuse_opts(&c) < 0)
 		goto out;
 	rc = 1;
 	if (check_environment(c.mnt) < 0)
 		goto out;
-	if (fuse_mounted_at(c.mnt)) {
+	if (!realpath(c.mnt, c.mnt_real)) {
+		fprintf(stderr, "mtreefs: mountpoint %s: %s\n", c.mnt, strerror(errno));
+		goto out;
+	}
+	if (lock_mountpoint(c.mnt, c.mnt_real) < 0)
+		goto out;
+	if (fuse_mount_at(c.mnt_real, NULL)) {
 		fprintf(stderr, "mtreefs: mountpoint %s is busy: a FUSE filesystem is already "
 			"mounted there (fusermount3 -u %s, or make stop)\n", c.mnt, c.mnt);
 		goto out;
@@ -379,12 +537,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mtreefs: out of memory\n");
 		goto out;
 	}
-	if (!c.foreground && daemonize(&notify) < 0) {
-		perror("mtreefs: fork");
+	starter.null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (starter.null < 0) {
+		fprintf(stderr, "mtreefs: cannot open /dev/null: %s\n", strerror(errno));
 		goto out;
 	}
-	rc = run(&c, notify);
+	if (!c.foreground) {
+		if (daemonize(&starter.notify) < 0) {
+			perror("mtreefs: fork");
+			goto out;
+		}
+		starter.pending = true;
+	}
+	rc = run(&c);
 out:
+	if (starter.null >= 0)
+		close(starter.null);
+	unlock_mountpoint();
 	mfs_table_fini();
 	fuse_opt_free_args(&c.fargs);
 	return rc;

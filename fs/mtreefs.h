@@ -169,12 +169,6 @@ int mfs_ram_range(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_memslot(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_ramblock(struct mfs *fs, const char *key, struct mfs_view *v);
 int mfs_ram_size(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *size);
-void mfs_ram_read(struct fuse_req *req, struct mfs *fs, const struct mfs_row *row,
-		  const char *key, size_t size, off_t off);
-void mfs_ram_write(struct fuse_req *req, struct mfs *fs, const struct mfs_row *row,
-		   const char *key, const char *buf, size_t size, off_t off);
-int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
-		 int whence, off_t *result);
 /* The RAM block a ram file is, whole from offset 0 (a reference), or NULL (passthrough). */
 struct vmm_ramblock *mfs_ram_whole_block(struct mfs *fs, const struct mfs_row *row,
 					 const char *key, uint64_t *size);
@@ -211,6 +205,7 @@ struct mfs_fh {
 	pthread_mutex_t lock;		/* MFS_GROWS rows: @buf may be replaced by a read */
 	struct vmm_buf buf;
 	uint64_t *held;			/* directories: the numbers readdir reports (held) */
+	struct mfs_ram_bind *ram;	/* ram files: the object opened (fs/ram_bind.c) */
 	size_t nr_held;
 	struct mfs_render *shared;	/* MFS_TOPO rows: the rendering served instead of @buf */
 	uid_t pin_uid;			/* who opened it, charged @pinned bytes (render_cache.c) */

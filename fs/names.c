@@ -3,8 +3,8 @@
  * Names in the mount. A path is a row pattern of the file table with its "*"
  * components filled in by object names; the key of a file is those names
  * joined with '/'. Every QEMU name is escaped into one harmless path
- * component (%2F for '/', %25 for '%', %XX for control bytes and bytes that
- * are not UTF-8, %2E for "." and ".."), and only that canonical spelling
+ * component (%2F for '/', %25 for '%', %XX for each byte of a control
+ * character, U+2028, U+2029 or a byte that is not UTF-8, %2E for "." and ".."), and only that canonical spelling
  * names the object, so one object has exactly one path. The rules are
  * README.md's "The filesystem" and mtreefs(1).
  */
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <vmm/memory.h>
+#include <vmm/text.h>
 
 #include "mtreefs.h"
 
@@ -69,34 +70,10 @@ void mfs_path_of(const struct mfs_row *row, const char *key, struct vmm_buf *out
 	}
 }
 
-/*
- * Length of the valid UTF-8 sequence at @p (1 to 4), or 0 when the bytes
- * there are not one: stray continuation bytes, overlong forms, surrogates,
- * code points above U+10FFFF and truncated sequences.
- */
+/* Length of the valid UTF-8 sequence at @p (1 to 4), or 0 (vmm/text.h has the rule). */
 size_t mfs_utf8_len(const unsigned char *p)
 {
-	unsigned c = p[0], need, cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3, cp = c & 0x07;
-	else
-		return 0;
-	for (unsigned i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return need + 1;
+	return vmm_utf8_len(p);
 }
 
 static void put_pct(struct vmm_buf *out, unsigned char c)
@@ -106,9 +83,11 @@ static void put_pct(struct vmm_buf *out, unsigned char c)
 
 /*
  * Directory names: a QEMU name must stay one harmless path component that
- * prints as itself where it can. '/' and '%' become %2F and %25, control
- * characters and bytes that are not UTF-8 become %XX, and the names "." and
- * ".." become %2E and %2E%2E; everything else (spaces, UTF-8) is unchanged.
+ * prints as itself where it can. '/' and '%' become %2F and %25; what the
+ * printing rule of vmm/text.h escapes (C0 and C1 controls, DEL, U+2028,
+ * U+2029, bytes that are not UTF-8) becomes %XX, one per byte; the names "."
+ * and ".." become %2E and %2E%2E; everything else (spaces, UTF-8) is
+ * unchanged.
  */
 void mfs_escape(const char *name, struct vmm_buf *out)
 {
@@ -120,12 +99,16 @@ void mfs_escape(const char *name, struct vmm_buf *out)
 		return;
 	}
 	while (*p) {
-		size_t n = mfs_utf8_len(p);
+		size_t bad = vmm_text_unsafe(p), n;
 
-		if (*p == '/' || *p == '%' || *p < 0x20 || *p == 0x7f || n == 0) {
-			put_pct(out, *p++);
+		if (*p == '/' || *p == '%' || mfs_utf8_len(p) == 0)
+			bad = 1;
+		if (bad) {
+			for (; bad; bad--)
+				put_pct(out, *p++);
 			continue;
 		}
+		n = mfs_utf8_len(p);
 		vmm_buf_put(out, p, n);
 		p += n;
 	}

@@ -28,6 +28,7 @@
 #include <vmm/machine.h>
 
 #include "mtreefs.h"
+#include "ram_priv.h"
 #include "passthrough.h"
 
 static struct mfs *req_fs(fuse_req_t req)
@@ -364,6 +365,12 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc < 0)
 		goto fail_key;
 	fh->key = key;
+	/* A ram file stays with the object it was opened on (fs/ram_bind.c). */
+	if (row->ram) {
+		rc = mfs_ram_bind(fs, row, key, &fh->ram);
+		if (rc < 0)
+			goto fail_fh;
+	}
 	/* The snapshot a reader sees: rendered once, here, or shared at this generation. */
 	if (row->render && (fi->flags & O_ACCMODE) != O_WRONLY) {
 		if (row->flags & MFS_TOPO)
@@ -438,7 +445,7 @@ static void mfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
 
 	if (fh->row->ram) {
-		mfs_ram_read(req, req_fs(req), fh->row, fh->key, size, off);
+		mfs_ram_read_bound(req, req_fs(req), fh->row, fh->key, fh->ram, size, off);
 		return;
 	}
 	mfs_fh_get(fh);
@@ -458,7 +465,7 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	int rc;
 
 	if (fh->row->ram) {
-		mfs_ram_write(req, fs, fh->row, fh->key, buf, size, off);
+		mfs_ram_write_bound(req, fs, fh->row, fh->key, fh->ram, buf, size, off);
 		return;
 	}
 	if (!fh->row->write) {
@@ -487,7 +494,7 @@ static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		return;
 	}
 	if (fh->row->ram) {
-		rc = mfs_ram_seek(req_fs(req), fh->row, fh->key, off, whence, &result);
+		rc = mfs_ram_seek_bound(req_fs(req), fh->row, fh->key, fh->ram, off, whence, &result);
 	} else {
 		size_t len;
 

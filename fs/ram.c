@@ -14,9 +14,14 @@
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vmm/flatview.h>
@@ -26,6 +31,7 @@
 #include <vmm/ramblock.h>
 
 #include "mtreefs.h"
+#include "ram_priv.h"
 
 #define OFF_MAX ((uint64_t)INT64_MAX)
 
@@ -306,15 +312,41 @@ int mfs_ram_ramblock(struct mfs *fs, const char *key, struct mfs_view *v)
 
 /* ---- requests on an open ram file ---- */
 
-/* Resolve a ram file, run @fn on the view under the lock, then drop the view. */
+/**
+ * mfs_ram_bind() - remember the object of a ram file being opened
+ * @fs: filesystem
+ * @row, @key: the file
+ * @out: (out) the binding (fs/ram_bind.c), or NULL for the files that follow
+ *       their key: those of address spaces, flat ranges and memslots, which
+ *       are views of the topology rather than objects
+ *
+ * Return: 0, -ENOENT when the object is gone already, -ENOMEM.
+ */
+int mfs_ram_bind(struct mfs *fs, const struct mfs_row *row, const char *key,
+		 struct mfs_ram_bind **out)
+{
+	*out = NULL;
+	if (row->ram == mfs_ram_region)
+		return mfs_ram_bind_mr(fs, key, out);
+	if (row->ram == mfs_ram_ramblock)
+		return mfs_ram_bind_rb(fs, key, out);
+	return 0;
+}
+
+/*
+ * Resolve a ram file, run @fn on the view under the lock, then drop the view.
+ * A file bound to an object whose key now names another object, or nothing,
+ * is ESTALE for good.
+ */
 static int with_view(struct mfs *fs, const struct mfs_row *row, const char *key,
-		     int (*fn)(struct mfs_view *v, void *arg), void *arg)
+		     const struct mfs_ram_bind *b, int (*fn)(struct mfs_view *v, void *arg),
+		     void *arg)
 {
 	struct mfs_view v = { 0 };
 	int rc;
 
 	pthread_mutex_lock(&fs->mc->lock);
-	rc = row->ram(fs, key, &v);
+	rc = mfs_ram_bound_to(fs, b, key) ? row->ram(fs, key, &v) : -ESTALE;
 	if (rc == 0)
 		rc = fn(&v, arg);
 	pthread_mutex_unlock(&fs->mc->lock);
@@ -350,7 +382,7 @@ struct vmm_ramblock *mfs_ram_whole_block(struct mfs *fs, const struct mfs_row *r
 {
 	struct whole w = { 0 };
 
-	if (with_view(fs, row, key, view_whole_block, &w) < 0)
+	if (with_view(fs, row, key, NULL, view_whole_block, &w) < 0)
 		return NULL;
 	*size = w.size;
 	return w.rb;
@@ -359,7 +391,7 @@ struct vmm_ramblock *mfs_ram_whole_block(struct mfs *fs, const struct mfs_row *r
 /* The size of the ram file (@row, @key): what getattr reports. */
 int mfs_ram_size(struct mfs *fs, const struct mfs_row *row, const char *key, uint64_t *size)
 {
-	return with_view(fs, row, key, view_size, size);
+	return with_view(fs, row, key, NULL, view_size, size);
 }
 
 struct span {
@@ -386,8 +418,8 @@ static unsigned data_segs(const struct span *sp)
 }
 
 /* Guest memory goes out without an extra copy: the reply points into the mapping. */
-void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
-		  size_t size, off_t off)
+void mfs_ram_read_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
+			const char *key, const struct mfs_ram_bind *b, size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
 	/* On the stack: a small read's cost is round trips, not worth a malloc too. */
@@ -397,7 +429,7 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 	} vec = { 0 };
 	struct fuse_bufvec *bv = &vec.bv;
 	unsigned d;
-	int rc = with_view(fs, row, key, span_segs, &sp);
+	int rc = with_view(fs, row, key, b, span_segs, &sp);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -420,30 +452,108 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 	segs_release(sp.segs, (unsigned)(sp.n > 0 ? sp.n : 0));
 }
 
+/*
+ * Copy into guest memory without risking SIGBUS: a file or memfd behind the
+ * block may have been truncated, or its filesystem may be full, and then a
+ * store through the mapping kills the whole daemon. The kernel does the copy
+ * instead (as it does for reads, which go out through writev on /dev/fuse)
+ * and reports such a page as EFAULT. Where process_vm_writev is not allowed
+ * (a seccomp filter), a plain copy is the only way left.
+ * Return: bytes copied (short at a bad page) or -errno when none were.
+ */
+static ssize_t host_store(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len }, remote = { dst, len };
+	ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+
+	if (n >= 0)
+		return n;
+	if (errno != ENOSYS && errno != EPERM)
+		return -errno;
+	memcpy(dst, src, len);
+	return (ssize_t)len;
+}
+
+/* Why a page of @s could not be written: the backing file is too short, or its filesystem full. */
+static int store_error(const struct mfs_seg *s, uint64_t done, struct vmm_err *err)
+{
+	uint64_t at = (uint64_t)((char *)s->host - (char *)s->rb->host) + done;
+	struct statvfs sv;
+	struct stat st;
+
+	if (s->rb->fd < 0)
+		return vmm_err_set(err, -EIO, "RAM block %s: page at 0x%" PRIx64 " cannot be "
+				   "written", s->rb->idstr, at);
+	if (fstat(s->rb->fd, &st) == 0 && (uint64_t)st.st_size <= at)
+		return vmm_err_set(err, -EIO, "RAM block %s: its backing file ends at 0x%" PRIx64
+				   " (truncated?), the page at 0x%" PRIx64 " is gone",
+				   s->rb->idstr, (uint64_t)st.st_size, at);
+	if (fstatvfs(s->rb->fd, &sv) == 0 && sv.f_bavail == 0)
+		return vmm_err_set(err, -ENOSPC, "RAM block %s: no space left for the page at 0x%"
+				   PRIx64 " on its backing filesystem", s->rb->idstr, at);
+	return vmm_err_set(err, -EIO, "RAM block %s: page at 0x%" PRIx64 " cannot be written "
+			   "(backing store refused it)", s->rb->idstr, at);
+}
+
+static void log_store_error(struct mfs *fs, const struct mfs_row *row, const char *key,
+			    size_t size, off_t off, const struct vmm_err *err)
+{
+	struct vmm_buf path;
+	char what[80];
+	int n;
+
+	vmm_buf_init(&path);
+	mfs_path_of(row, key, &path);
+	n = snprintf(what, sizeof(what), "write of %zu bytes at 0x%llx", size,
+		     (unsigned long long)off);
+	mfs_errlog_add(fs, path.data ? path.data : "?", what, (size_t)n, err);
+	vmm_buf_free(&path);
+}
+
 /* The host may write where the guest may not: ROM included; io and holes end the write. */
-void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
-		   const char *buf, size_t size, off_t off)
+void mfs_ram_write_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
+			 const char *key, const struct mfs_ram_bind *b, const char *buf,
+			 size_t size, off_t off)
 {
 	struct span sp = { .off = (uint64_t)off, .len = size };
+	struct vmm_err err;
 	size_t done = 0;
 	unsigned d, i;
-	int rc = with_view(fs, row, key, span_segs, &sp);
+	ssize_t n = 0;
+	int rc = with_view(fs, row, key, b, span_segs, &sp);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	vmm_err_clear(&err);
 	d = data_segs(&sp);
 	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
-		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
-		done += sp.segs[i].len;
+		n = host_store(sp.segs[i].host, buf + done, sp.segs[i].len);
+		if (n > 0)
+			done += (size_t)n;
+		if (n != (ssize_t)sp.segs[i].len)
+			break;
 	}
 	/* after the copy, so a log read in between cannot lose this write */
-	while (i--)
-		vmm_machine_mark_dirty(fs->mc, sp.segs[i].host, sp.segs[i].len);
+	for (size_t j = 0, left = done; left; j++) {
+		size_t len = sp.segs[j].len < left ? sp.segs[j].len : left;
+
+		vmm_machine_mark_dirty(fs->mc, sp.segs[j].host, len);
+		left -= len;
+	}
+	/* a page that cannot be stored: the reply says so once nothing before it was */
+	if (i < d && !sp.segs[i].ro_fd && n != (ssize_t)sp.segs[i].len && !done) {
+		rc = n < 0 && n != -EFAULT ? vmm_err_set(&err, (int)n, "RAM block %s: %s",
+							 sp.segs[i].rb->idstr, strerror((int)-n))
+					   : store_error(&sp.segs[i], n > 0 ? (uint64_t)n : 0, &err);
+		log_store_error(fs, row, key, size, off, &err);
+	}
 	segs_release(sp.segs, (unsigned)sp.n);
 	if (done || size == 0)
 		fuse_reply_write(req, done);
+	else if (rc < 0)
+		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_err(req, sp.n == 0 ? ENOSPC : (d ? EACCES : EIO));
 }
@@ -482,11 +592,11 @@ static int seek_view(struct mfs_view *v, void *arg)
 }
 
 /* SEEK_DATA and SEEK_HOLE in a ram file: holes and io ranges are not data. */
-int mfs_ram_seek(struct mfs *fs, const struct mfs_row *row, const char *key, off_t off,
-		 int whence, off_t *result)
+int mfs_ram_seek_bound(struct mfs *fs, const struct mfs_row *row, const char *key,
+		       const struct mfs_ram_bind *b, off_t off, int whence, off_t *result)
 {
 	struct seek sk = { .off = (uint64_t)off, .whence = whence };
-	int rc = with_view(fs, row, key, seek_view, &sk);
+	int rc = with_view(fs, row, key, b, seek_view, &sk);
 
 	*result = (off_t)sk.result;
 	return rc;

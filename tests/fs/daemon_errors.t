@@ -3,9 +3,10 @@
 #
 # The daemon's own errors: each says what is wrong in one line on stderr and
 # exits 2 for a usage error (bad option, bad -m, bad --ram-mode, bad -o,
-# no mountpoint) or 1 when the machine cannot be built or mounted (missing
-# or non-directory mountpoint, busy mountpoint, bad --accel, missing
-# --script). Without -f the parent waits for the child: 0 once mounted, 1
+# bad --accel, bad or relative --ram-backend, no mountpoint) or 1 when the
+# machine cannot be built or mounted (missing or non-directory mountpoint,
+# busy mountpoint, missing --script). --accel and --ram-backend used to exit
+# 1, as a failure to build the machine. Without -f the parent waits for the child: 0 once mounted, 1
 # with the child's message when building fails; nothing is left mounted.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need_fuse
@@ -31,9 +32,12 @@ fails 2 "bad --ram-mode '0777'" "bad --ram-mode" -- "$M" --ram-mode 0777
 fails 2 "bad -o options" "unknown -o option" -- "$M" -o no_such_fuse_option
 fails 1 "mountpoint $T_DIR/nope: No such file or directory" "missing mountpoint" -- "$T_DIR/nope"
 fails 1 "mountpoint $T_DIR/file is not a directory" "file as mountpoint" -- "$T_DIR/file"
-fails 1 "unknown accelerator 'xyz'" "bad --accel" -- "$M" -f --accel xyz
+fails 2 "unknown accelerator 'xyz'" "bad --accel" -- "$M" -f --accel xyz
+fails 2 "unknown backend 'tape'" "bad --ram-backend" -- "$M" -f --ram-backend tape
+fails 2 "backing file 'ram.img' must be an absolute path" "relative --ram-backend file:" -- \
+	"$M" -f --ram-backend file:ram.img
 fails 1 "$T_DIR/none.mtree: No such file or directory" "missing --script" -- "$M" -f --script "$T_DIR/none.mtree"
-fails 1 "cannot build the machine: unknown backend 'tape'" "bad --ram-backend, daemon mode" -- \
+fails 2 "unknown backend 'tape'" "bad --ram-backend, daemon mode" -- \
 	"$M" --ram-backend tape --accel none
 is_mounted "$M"
 is $? 1 "nothing is mounted after the failures"

@@ -61,7 +61,14 @@ size_t vmm_machine_console(struct vmm_machine *mc, char *buf, size_t cap)
 static int machine_accel(struct vmm_machine *mc, const char *want, struct vmm_err *err)
 {
 	if (!want || !strcmp(want, "auto")) {
-		mc->accel = vmm_accel_new_kvm(NULL);
+		struct vmm_err kerr;
+
+		vmm_err_clear(&kerr);
+		mc->accel = vmm_accel_new_kvm(&kerr);
+		/* no KVM here is a choice; running out of descriptors or memory is an error */
+		if (!mc->accel && (kerr.code == -EMFILE || kerr.code == -ENFILE ||
+				   kerr.code == -ENOMEM))
+			return vmm_err_set(err, kerr.code, "cannot use /dev/kvm: %s", kerr.msg);
 		if (!mc->accel)
 			mc->accel = vmm_accel_new_soft(0);
 	} else if (!strcmp(want, "kvm")) {

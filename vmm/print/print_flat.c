@@ -17,6 +17,7 @@
 #include <vmm/flatview.h>
 #include <vmm/kvm.h>
 #include <vmm/memory.h>
+#include <vmm/text.h>
 #include <vmm/print.h>
 #include <vmm/ramblock.h>
 #include "print_priv.h"
@@ -29,10 +30,11 @@ static void fv_print_range(const struct vmm_flat_range *r, struct print_slotidx 
 {
 	uint64_t start = (uint64_t)r->start;
 	uint64_t last = print_last(r->size);
+	char nb[PRINT_NAME_BUF];
 
 	vmm_buf_printf(out, "  %016" PRIx64 "-%016" PRIx64 " (prio %d, %s%s): %s", start,
 		       start + last, r->mr->priority, r->nonvolatile ? "nv-" : "",
-		       r->readonly ? "rom" : print_mr_type(r->mr), r->mr->name);
+		       r->readonly ? "rom" : print_mr_type(r->mr), PRINT_NAME(r->mr->name, nb));
 	if (r->offset_in_region)
 		vmm_buf_printf(out, " @%016" PRIx64, (uint64_t)r->offset_in_region);
 	/* QEMU asks for MR_SIZE + 1 in 64 bits: a 2^64 range asks for size 0 */
@@ -55,16 +57,21 @@ static void fv_print_block(unsigned num, const struct print_fvgroup *v, size_t n
 	for (i = 0; i < n; i++) {
 		const struct vmm_mr *root = v[i].as->root;
 
-		vmm_buf_printf(out, " AS \"%s\", root: %s", v[i].as->name,
-			       root ? root->name : "(none)");
-		if (root && root->type == VMM_MR_ALIAS && root->alias)
-			vmm_buf_printf(out, ", alias %s", root->alias->name);
+		vmm_buf_puts(out, " AS \"");
+		vmm_buf_put_name(out, v[i].as->name);
+		vmm_buf_puts(out, "\", root: ");
+		vmm_buf_put_name(out, root ? root->name : "(none)");
+		if (root && root->type == VMM_MR_ALIAS && root->alias) {
+			vmm_buf_puts(out, ", alias ");
+			vmm_buf_put_name(out, root->alias->name);
+		}
 		vmm_buf_puts(out, "\n");
 		if (slots && !strcmp(v[i].as->name, KVM_AS_NAME))
 			kvm = slots;
 	}
-	vmm_buf_printf(out, " Root memory region: %s\n",
-		       fv && fv->root ? fv->root->name : "(none)");
+	vmm_buf_puts(out, " Root memory region: ");
+	vmm_buf_put_name(out, fv && fv->root ? fv->root->name : "(none)");
+	vmm_buf_puts(out, "\n");
 	if (!fv || !fv->nr) {
 		vmm_buf_puts(out, "  No rendered FlatView\n\n");
 		return;
@@ -121,14 +128,14 @@ void vmm_print_flatview(struct vmm_memory *m, struct vmm_accel *accel, struct vm
 void vmm_print_ramblock(struct vmm_memory *m, struct vmm_buf *out)
 {
 	struct vmm_ramblock *rb;
-	char psize[32];
+	char psize[32], nb[PRINT_NAME_BUF];
 
 	vmm_buf_printf(out, "%24s %8s  %18s %18s %18s\n", "Block Name", "PSize", "Offset",
 		       "Used", "Total");
 	for (rb = vmm_ramlist_first(vmm_memory_ramlist(m)); rb; rb = rb->next) {
 		print_size_str(rb->page_size, psize, sizeof(psize));
 		vmm_buf_printf(out, "%24s %8s  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
-			       "\n", rb->idstr, psize, rb->offset, rb->used_length,
+			       "\n", PRINT_NAME(rb->idstr, nb), psize, rb->offset, rb->used_length,
 			       rb->max_length);
 	}
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <vmm/memory.h>
+#include <vmm/text.h>
 #include <vmm/print.h>
 #include "print_priv.h"
 
@@ -77,16 +78,20 @@ static void mtree_line(struct mtree_ctx *c, const struct vmm_mr *mr, unsigned le
 		       uint64_t start, uint64_t end)
 {
 	struct vmm_buf *out = c->out;
+	char nb[PRINT_NAME_BUF];
 
 	mtree_indent(out, level);
 	vmm_buf_printf(out, "%016" PRIx64 "-%016" PRIx64 " (prio %d, %s%s): ", start, end,
 		       mr->priority, mr->nonvolatile ? "nv-" : "", print_mr_type(mr));
-	if (mr->type == VMM_MR_ALIAS && mr->alias)
-		vmm_buf_printf(out, "alias %s @%s %016" PRIx64 "-%016" PRIx64, mr->name,
-			       mr->alias->name, mr->alias_offset,
+	if (mr->type == VMM_MR_ALIAS && mr->alias) {
+		vmm_buf_puts(out, "alias ");
+		vmm_buf_put_name(out, mr->name);
+		vmm_buf_printf(out, " @%s %016" PRIx64 "-%016" PRIx64,
+			       PRINT_NAME(mr->alias->name, nb), mr->alias_offset,
 			       mr->alias_offset + print_last(mr->size));
-	else
-		vmm_buf_puts(out, mr->name);
+	} else {
+		vmm_buf_put_name(out, mr->name);
+	}
 	vmm_buf_puts(out, mr->enabled ? "\n" : " [disabled]\n");
 }
 
@@ -275,7 +280,9 @@ void vmm_print_mtree(struct vmm_memory *m, unsigned flags, struct vmm_buf *out)
 	}
 	print_ptrmap_init(&c.queued);
 	for (i = 0; i < (size_t)n; i++) {
-		vmm_buf_printf(out, "address-space: %s\n", v[i].as->name);
+		vmm_buf_puts(out, "address-space: ");
+		vmm_buf_put_name(out, v[i].as->name);
+		vmm_buf_puts(out, "\n");
 		if (i + 1 < (size_t)n && v[i + 1].group == v[i].group)
 			continue;
 		if (v[i].as->root)
@@ -284,7 +291,9 @@ void vmm_print_mtree(struct vmm_memory *m, unsigned flags, struct vmm_buf *out)
 	}
 	/* the queue grows while it is walked: targets of aliases inside targets */
 	for (i = 0; i < c.nq; i++) {
-		vmm_buf_printf(out, "memory-region: %s\n", c.queue[i]->name);
+		vmm_buf_puts(out, "memory-region: ");
+		vmm_buf_put_name(out, c.queue[i]->name);
+		vmm_buf_puts(out, "\n");
 		mtree_print_mr(&c, c.queue[i], 1, 0);
 		vmm_buf_puts(out, "\n");
 	}

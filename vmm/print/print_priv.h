@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <vmm/base.h>
 #include <vmm/kvm.h>
+#include <vmm/text.h>
 
 struct vmm_mr;
 struct vmm_memory;
@@ -38,6 +39,10 @@ void print_ptrmap_free(struct print_ptrmap *m);
 int print_ptrmap_put(struct print_ptrmap *m, const void *key, size_t val);
 /* True and *@val set when @key is present. */
 bool print_ptrmap_get(const struct print_ptrmap *m, const void *key, size_t *val);
+
+/* Room for a name with every byte escaped as \xNN (vmm/text.h), and the escaped name for a %s. */
+#define PRINT_NAME_BUF		(4 * 256 + 1)
+#define PRINT_NAME(name, buf)	vmm_name_printable((name), (buf), sizeof(buf))
 
 /* QEMU's memory_region_type(): "ram", "rom", "romd", "i/o", following aliases. */
 const char *print_mr_type(const struct vmm_mr *mr);

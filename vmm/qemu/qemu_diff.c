@@ -6,21 +6,24 @@
  * both sides is reported, "-" for the first text and "+" for the second, in
  * QEMU's own line format. Address spaces that share a flat view on both sides
  * are reported together, once. Block order and the numbering of the blocks
- * do not matter (QEMU's depend on pointer hashing).
+ * do not matter (QEMU's depend on pointer hashing). Names are printed with
+ * the rule of vmm/text.h, so a name in either text cannot forge a line.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <vmm/qemu.h>
+#include <vmm/text.h>
 
 #include "qemu_priv.h"
 
 static void put_range(struct vmm_buf *out, char sign, const struct qrange *r)
 {
-	vmm_buf_printf(out, "%c %016llx-%016llx (prio %d, %s%s): %s", sign,
+	vmm_buf_printf(out, "%c %016llx-%016llx (prio %d, %s%s): ", sign,
 		       (unsigned long long)r->start,
 		       (unsigned long long)(r->start + (uint64_t)(r->size - 1)), r->prio,
-		       r->nv ? "nv-" : "", r->type, r->name);
+		       r->nv ? "nv-" : "", r->type);
+	vmm_buf_put_name(out, r->name);
 	if (r->offset)
 		vmm_buf_printf(out, " @%016llx", (unsigned long long)r->offset);
 	vmm_buf_puts(out, r->kvm ? " KVM\n" : "\n");
@@ -102,7 +105,9 @@ static void put_header(struct vmm_buf *out, const struct qview *va, size_t first
 	for (size_t k = first; k < va->nas; k++) {
 		if (match(va, k, b, flags) != vb)
 			continue;
-		vmm_buf_printf(out, "%sAS \"%s\"", sep ? ", " : "", va->as[k]);
+		vmm_buf_printf(out, "%sAS \"", sep ? ", " : "");
+		vmm_buf_put_name(out, va->as[k]);
+		vmm_buf_puts(out, "\"");
 		sep = true;
 	}
 	vmm_buf_puts(out, ":\n");
@@ -127,12 +132,17 @@ static int diff_view(const struct qview *va, const struct qflat *b, unsigned fla
 		vmm_buf_init(&part);
 		n = diff_ranges(va, vb, flags, &part);
 		if (vb && strcmp(va->mr_root ? va->mr_root : "", vb->mr_root ? vb->mr_root : "")) {
-			vmm_buf_printf(&part, "- Root memory region: %s\n+ Root memory region: %s\n",
-				       va->mr_root ? va->mr_root : "", vb->mr_root ? vb->mr_root : "");
+			vmm_buf_puts(&part, "- Root memory region: ");
+			vmm_buf_put_name(&part, va->mr_root ? va->mr_root : "");
+			vmm_buf_puts(&part, "\n+ Root memory region: ");
+			vmm_buf_put_name(&part, vb->mr_root ? vb->mr_root : "");
+			vmm_buf_puts(&part, "\n");
 			n++;
 		}
 		if (!vb) {
-			vmm_buf_printf(out, "AS \"%s\": only in the first\n", va->as[k]);
+			vmm_buf_puts(out, "AS \"");
+			vmm_buf_put_name(out, va->as[k]);
+			vmm_buf_puts(out, "\": only in the first\n");
 			n = n ? n : 1;
 		} else if (n) {
 			put_header(out, va, k, vb, b, flags);
@@ -164,7 +174,9 @@ int vmm_flat_text_diff_flags(const char *a, size_t a_len, const char *b, size_t 
 		for (size_t k = 0; k < fb.v[i].nas; k++) {
 			if (qflat_find(&fa, fb.v[i].as[k]))
 				continue;
-			vmm_buf_printf(out, "AS \"%s\": only in the second\n", fb.v[i].as[k]);
+			vmm_buf_puts(out, "AS \"");
+			vmm_buf_put_name(out, fb.v[i].as[k]);
+			vmm_buf_puts(out, "\": only in the second\n");
 			n += diff_ranges(NULL, &fb.v[i], flags, out) + !fb.v[i].nr;
 		}
 	qflat_free(&fa);

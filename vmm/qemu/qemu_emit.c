@@ -14,6 +14,7 @@
 
 #include <vmm/ctl.h>
 #include <vmm/memory.h>
+#include <vmm/text.h>
 
 #include "qemu_dump_priv.h"
 
@@ -108,12 +109,34 @@ static void put_size(struct vmm_buf *out, vmm_u128 v)
 	vmm_buf_printf(out, " %s", vmm_u128_fmt(v, VMM_U128_SIZE, buf));
 }
 
+/*
+ * A name from the dump, quoted for the control language. The language has
+ * no way to spell a control character (a line holding one is refused), so
+ * those, and the C1 controls and line separators that would forge lines of
+ * a printout, are written with the printing rule of vmm/text.h: \xNN, which
+ * the name then keeps as text.
+ */
+static void put_quoted(struct vmm_buf *out, const char *name)
+{
+	struct vmm_buf esc;
+
+	vmm_buf_init(&esc);
+	vmm_buf_put_name(&esc, name);
+	if (esc.oom) {
+		out->oom = true;
+	} else {
+		vmm_buf_put(&esc, "", 1);	/* the NUL vmm_ctl_quote() stops at */
+		vmm_ctl_quote(out, esc.data);
+	}
+	vmm_buf_free(&esc);
+}
+
 static void put_name(struct vmm_buf *out, const struct qnode *q)
 {
 	if (!strcmp(q->name, q->id))
 		return;
 	vmm_buf_puts(out, " name=");
-	vmm_ctl_quote(out, q->name);
+	put_quoted(out, q->name);
 }
 
 static void emit_create(struct vmm_buf *out, struct qnode *q)
@@ -185,10 +208,14 @@ static int emit_regions(struct qimp *im, struct vmm_buf *out)
 		if (left == before)
 			break;
 	}
-	for (size_t i = 0; i < im->nn && left; i++)
+	for (size_t i = 0; i < im->nn && left; i++) {
+		char nb[4 * 256 + 1];	/* a name of any length the dump allows, escaped */
+
 		if (!im->n[i]->dead && !im->n[i]->emitted)
 			return vmm_err_set(im->err, -ELOOP, "line %u: alias '%s' is part of a cycle",
-					   im->n[i]->line, im->n[i]->name);
+					   im->n[i]->line,
+					   vmm_name_printable(im->n[i]->name, nb, sizeof(nb)));
+	}
 	return 0;
 }
 
@@ -251,9 +278,9 @@ static void emit_address_space(struct vmm_buf *out, const char *name, const char
 
 	vmm_buf_puts(out, "address-space ");
 	if (nth > 1 && (size_t)snprintf(key, sizeof(key), "%s#%u", name, nth) < sizeof(key))
-		vmm_ctl_quote(out, key);
+		put_quoted(out, key);
 	else
-		vmm_ctl_quote(out, name);
+		put_quoted(out, name);
 	vmm_buf_printf(out, " %s\n", root);
 }
 

@@ -20,6 +20,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <vmm/path.h>
+
 #include "ramlist_priv.h"
 
 /* QEMU_VMALLOC_ALIGN on x86-64 Linux: host mappings start on a 2 MiB boundary. */
@@ -228,6 +230,11 @@ static int backend_parse(struct vmm_ramblock *rb, const char *backend, struct vm
 		rb->backend = VMM_RB_MEMFD;
 		rb->flags |= VMM_RB_SHARED;
 	} else if (!strncmp(backend, "file:", 5) && backend[5]) {
+		/* before anything touches the path: relative paths, and our own mount, are refused */
+		int r = vmm_path_check(backend + 5, err);
+
+		if (r < 0)
+			return r;
 		rb->backend = VMM_RB_FILE;
 		rb->flags |= VMM_RB_SHARED;
 		rb->path = strdup(backend + 5);
