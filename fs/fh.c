@@ -10,11 +10,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "ctl_file.h"
 #include "mtreefs.h"
 
 static void fh_free(struct mfs_fh *fh)
 {
 	pthread_mutex_destroy(&fh->lock);
+	mfs_ctl_file_free(fh->ctl);
 	vmm_buf_free(&fh->buf);
 	free(fh->held);
 	free(fh->key);
@@ -54,6 +56,8 @@ void mfs_fh_put(struct mfs_fh *fh)
 
 	if (atomic_fetch_sub(&fh->refs, 1) != 1)
 		return;
+	/* a ctl file's last line and open transaction end with the file */
+	mfs_ctl_file_release(fs, fh);
 	pthread_mutex_lock(&fs->fh_lock);
 	if (fh->prev)
 		fh->prev->next = fh->next;
