@@ -310,6 +310,7 @@ static int run(struct cli *c, int notify)
 	se = mount_fs(c, &fs);
 	if (!se)
 		goto out_ino;
+	fs.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_unmount;
 	if (!c->foreground)

@@ -24,6 +24,7 @@
 #include <vmm/base.h>
 
 struct fuse_req;
+struct fuse_session;
 struct vmm_machine;
 struct vmm_memory;
 struct vmm_as;
@@ -35,6 +36,7 @@ struct vmm_ramblock;
 struct mfs_row;
 struct mfs_fh;
 struct mfs_ino;
+struct mfs_ctl_file;
 struct mfs_view;
 
 #define MFS_ERRLOG_MAX	64		/* error_log keeps the last N rejections */
@@ -53,6 +55,7 @@ struct mfs_view;
 struct mfs {
 	struct vmm_machine *mc;
 	struct vmm_memory *mem;
+	struct fuse_session *se;	/* asked by long ctl runs whether the daemon is stopping */
 	uid_t uid;
 	gid_t gid;
 	mode_t ram_mode;
@@ -202,6 +205,7 @@ struct mfs_fh {
 	uint64_t *held;			/* directories: the numbers readdir reports (held) */
 	size_t nr_held;
 	struct mfs *fs;
+	struct mfs_ctl_file *ctl;	/* ctl files: the writer's lines and transaction (fs/ctl_file.c) */
 	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
 };
 

@@ -23,6 +23,7 @@
 
 #include <vmm/machine.h>
 
+#include "ctl_file.h"
 #include "mtreefs.h"
 
 static struct mfs *req_fs(fuse_req_t req)
@@ -429,12 +430,30 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	}
 	vmm_err_clear(&err);
 	topo_lock(fs, fh->row);
-	rc = fh->row->write(fs, fh->row, fh->key, buf, size, &err);
+	if (mfs_ctl_file_is(fh->row))
+		rc = mfs_ctl_file_write(req, fs, fh, buf, size, &err);
+	else
+		rc = fh->row->write(fs, fh->row, fh->key, buf, size, &err);
 	topo_unlock(fs, fh->row);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_write(req, size);
+}
+
+/* close() of a descriptor: a ctl file runs the final line its writer left unfinished. */
+static void mfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+	struct mfs *fs = req_fs(req);
+	int rc = 0;
+
+	if (fh->ctl) {
+		topo_lock(fs, fh->row);
+		rc = mfs_ctl_file_flush(fs, fh);
+		topo_unlock(fs, fh->row);
+	}
+	fuse_reply_err(req, -rc);
 }
 
 static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -539,6 +558,7 @@ const struct fuse_lowlevel_ops mfs_ops = {
 	.open = mfs_open,
 	.read = mfs_read,
 	.write = mfs_write,
+	.flush = mfs_flush,
 	.release = mfs_release,
 	.lseek = mfs_lseek,
 };
