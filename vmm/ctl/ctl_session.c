@@ -156,6 +156,11 @@ static int take_line(struct vmm_ctl_session *s, struct piece *p, const char *lin
 	int d, r;
 
 	r = line_verb(line, len, verb, sizeof(verb), err);
+	if (!s->txn && r) {
+		/* outside a batch the runner checks it, in its turn */
+		vmm_err_clear(err);
+		return add_line(&p->exec, &p->eline, &p->ne, &p->ecap, line, len, no);
+	}
 	if (r || !verb[0])
 		return r;
 	d = ctl_verb_depth(verb);
@@ -173,7 +178,7 @@ static int take_line(struct vmm_ctl_session *s, struct piece *p, const char *lin
 	if (d > 0 || (d < 0 && s->depth)) {
 		s->depth += d;		/* a nested pair runs inside the queue */
 	} else if (d < 0) {
-		if (!strcmp(verb, "commit")) {
+		if (!strcmp(verb, "commit") && s->queue.len > p->qstart) {
 			vmm_buf_put(&p->exec, s->queue.data + p->qstart, s->queue.len - p->qstart);
 			for (size_t i = p->nqstart; i < s->nq; i++)
 				if (push_line(&p->eline, &p->ne, &p->ecap, s->qline[i]))
@@ -295,13 +300,15 @@ int vmm_ctl_session_feed(struct vmm_ctl_session *s, struct vmm_ctl_ctx *ctx, con
 	int r;
 
 	vmm_err_clear(err);
+	if (!len)
+		return 0;
 	vmm_buf_put(&s->part, buf, len);
 	if (s->part.oom) {
 		s->part.oom = false;
 		r = vmm_err_set(err, -ENOMEM, "out of memory");
 		goto undo;
 	}
-	last = len ? memrchr(s->part.data, '\n', s->part.len) : NULL;
+	last = memrchr(s->part.data, '\n', s->part.len);
 	end = last ? (size_t)(last - s->part.data) + 1 : 0;
 	/* the unfinished line may not outgrow the longest one allowed */
 	if (s->part.len - end > VMM_CTL_LINE_MAX) {
