@@ -56,10 +56,12 @@ struct vmm_ctl_ctx {
  * transaction: every line applies, or none does and the model is exactly as
  * before; a begin...commit pair inside the call nests and keeps that. A line
  * that reaches outside the call - a commit/abort closing a begin of an earlier
- * call, or a begin still open when the call ends (the ctl file's batching
- * across writes) - splits the call there: the lines before it are settled
- * first, and an error after it undoes only the lines after it. Returns 0 or
- * -errno, with @err's message naming the line ("line 3: unknown region 'foo'").
+ * call, or a begin still open when the call ends - splits the call there: the
+ * lines before it are settled first, and an error after it undoes only the
+ * lines after it. Such a begin is the whole model's, open to every later
+ * call; writers that must not share one use a struct vmm_ctl_session (as the
+ * ctl files do). Returns 0 or -errno, with @err's message naming the line
+ * ("line 3: unknown region 'foo'").
  */
 int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct vmm_err *err);
 
