@@ -7,8 +7,9 @@
  * assembled across requests and run only when complete, each request's
  * complete lines are one transaction, and a begin belongs to the open file
  * that wrote it, its commands queued until that file's commit. A final line
- * without newline runs when a descriptor of the file is closed (FLUSH, so
- * close() can report its error); the last close aborts a transaction still
+ * without newline runs when its writer closes its descriptor (FLUSH, so
+ * close() can report its error; a forked child closing its copy does not
+ * count) or at the last close; the last close aborts a transaction still
  * open. Refusals go to error_log with the failing line, including those of
  * flush and release, which no write() can report. Every session runs under
  * the topology lock, which also guards what info/transactions reads.
@@ -32,12 +33,15 @@
  * @s: its session
  * @pid, @uid: who wrote the begin of its open transaction
  * @since: when (CLOCK_REALTIME)
+ * @owner: lock owner of the last write, whose unfinished line a close by the
+ *         same owner completes (0: unknown, any close does)
  */
 struct mfs_ctl_file {
 	struct vmm_ctl_session *s;
 	pid_t pid;
 	uid_t uid;
 	struct timespec since;
+	uint64_t owner;
 };
 
 /* What a run between two lines asks: stop the daemon, or the writer gave up. */
@@ -109,8 +113,8 @@ static void stamp(struct mfs_ctl_file *cf, bool was_open, struct fuse_req *req)
 	clock_gettime(CLOCK_REALTIME, &cf->since);
 }
 
-int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, const char *buf,
-		       size_t len, struct vmm_err *err)
+int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, uint64_t owner,
+		       const char *buf, size_t len, struct vmm_err *err)
 {
 	struct stop st = { .fs = fs, .req = req };
 	char id[VMM_ID_MAX + 1];
@@ -135,11 +139,12 @@ int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, 
 	rc = vmm_ctl_session_feed(fh->ctl->s, &ctx, buf, len, err);
 	if (rc < 0)
 		return refused(fs, fh, rc, err);
+	fh->ctl->owner = owner;
 	stamp(fh->ctl, was, req);
 	return 0;
 }
 
-int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh)
+int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh, uint64_t owner)
 {
 	struct stop st = { .fs = fs };
 	char id[VMM_ID_MAX + 1];
@@ -149,7 +154,7 @@ int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh)
 	bool was;
 	int rc;
 
-	if (!fh->ctl)
+	if (!fh->ctl || (fh->ctl->owner && owner != fh->ctl->owner))
 		return 0;
 	vmm_err_clear(&err);
 	rc = ctx_of(fs, fh, &ctx, id, sizeof(id), &st, pins);

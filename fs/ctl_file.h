@@ -21,14 +21,19 @@ bool mfs_ctl_file_is(const struct mfs_row *row);
 /*
  * One write request on the open ctl file @fh (topology lock held). @req is
  * asked whether its writer was interrupted, and names the writer for
- * info/transactions. Returns 0 or -errno; a refusal is in error_log and
+ * info/transactions; @owner is the request's lock owner (the writer's
+ * descriptor table). Returns 0 or -errno; a refusal is in error_log and
  * changed nothing.
  */
-int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, const char *buf,
-		       size_t len, struct vmm_err *err);
+int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, uint64_t owner,
+		       const char *buf, size_t len, struct vmm_err *err);
 
-/* A descriptor of @fh was closed: run its final unfinished line (topology lock held). */
-int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh);
+/*
+ * A descriptor of @fh was closed by @owner (topology lock held): when that
+ * is who wrote the unfinished final line, the line is complete and runs.
+ * Another process closing its copy (a forked child exiting) ends nothing.
+ */
+int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh, uint64_t owner);
 
 /*
  * The last reference of @fh is gone (no lock held): a final line runs, an

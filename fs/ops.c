@@ -431,7 +431,7 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	vmm_err_clear(&err);
 	topo_lock(fs, fh->row);
 	if (mfs_ctl_file_is(fh->row))
-		rc = mfs_ctl_file_write(req, fs, fh, buf, size, &err);
+		rc = mfs_ctl_file_write(req, fs, fh, fi->lock_owner, buf, size, &err);
 	else
 		rc = fh->row->write(fs, fh->row, fh->key, buf, size, &err);
 	topo_unlock(fs, fh->row);
@@ -441,7 +441,11 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		fuse_reply_write(req, size);
 }
 
-/* close() of a descriptor: a ctl file runs the final line its writer left unfinished. */
+/*
+ * close() of a descriptor: a ctl file runs the final line its writer left
+ * unfinished, when the closing process is that writer (lock_owner names its
+ * descriptor table, so a forked child's exit does not end a line).
+ */
 static void mfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
@@ -450,7 +454,7 @@ static void mfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (fh->ctl) {
 		topo_lock(fs, fh->row);
-		rc = mfs_ctl_file_flush(fs, fh);
+		rc = mfs_ctl_file_flush(fs, fh, fi->lock_owner);
 		topo_unlock(fs, fh->row);
 	}
 	fuse_reply_err(req, -rc);

@@ -4,9 +4,9 @@
 # The kernel cuts one write() into several FUSE requests (bash's echo writes
 # 4096-byte pieces; a 1 MiB write from an unaligned buffer is cut at page
 # boundaries), and a ctl file assembles lines across them: a line cut in two
-# runs whole, once. A final line without newline runs when the file is
-# closed, and close() reports its error (error_log too). Region ctl files
-# follow the same rule. Before lines were assembled, the line straddling
+# runs whole, once. A final line without newline runs when its writer closes
+# the file (not when a forked child closes its copy), and close() reports its
+# error (error_log too). Region ctl files follow the same rule. Before lines were assembled, the line straddling
 # byte 4096 ran as two broken lines and the write half-applied.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need_fuse
@@ -79,6 +79,22 @@ close 22" "a final line runs at close, and close gives its error"
 grep -q "ctl: frobnicate now: line 2: unknown command 'frobnicate' (EINVAL)" "$MNT/error_log"
 ok $? "  error_log names the final line"
 [ -e "$MNT/regions/ok1" ]; ok $? "  the complete line before it applied"
+
+# A forked child closing its copy of the descriptor ends no line of its parent.
+got=$(python3 - "$MNT" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1] + "/ctl", os.O_WRONLY)
+os.write(fd, b"ram f1 4K\nram f")
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+os.write(fd, b"2 4K\n")
+os.close(fd)
+print(os.path.exists(sys.argv[1] + "/regions/f2"))
+PY
+)
+is "$got" "True" "a child's exit mid-line does not cut its parent's line"
 
 # Region ctl files assemble their lines too.
 echo 'ram rc 4K' >"$MNT/ctl"
