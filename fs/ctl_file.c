@@ -33,6 +33,7 @@
  * @s: its session
  * @pid, @uid: who wrote the begin of its open transaction
  * @since: when (CLOCK_REALTIME)
+ * @begin_line: the line of that begin (0: none stamped yet)
  * @owner: lock owner of the last write, whose unfinished line a close by the
  *         same owner completes (0: unknown, any close does)
  */
@@ -41,6 +42,7 @@ struct mfs_ctl_file {
 	pid_t pid;
 	uid_t uid;
 	struct timespec since;
+	unsigned begin_line;
 	uint64_t owner;
 };
 
@@ -102,12 +104,14 @@ static int refused(struct mfs *fs, struct mfs_fh *fh, int rc, struct vmm_err *er
 }
 
 /* A transaction that just opened is stamped with its writer and time. */
-static void stamp(struct mfs_ctl_file *cf, bool was_open, struct fuse_req *req)
+static void stamp(struct mfs_ctl_file *cf, struct fuse_req *req)
 {
 	const struct fuse_ctx *who = req ? fuse_req_ctx(req) : NULL;
+	struct vmm_ctl_session_info info;
 
-	if (was_open || !vmm_ctl_session_in_txn(cf->s, NULL))
+	if (!vmm_ctl_session_in_txn(cf->s, &info) || info.begin_line == cf->begin_line)
 		return;
+	cf->begin_line = info.begin_line;
 	cf->pid = who ? who->pid : 0;
 	cf->uid = who ? who->uid : (uid_t)-1;
 	clock_gettime(CLOCK_REALTIME, &cf->since);
@@ -120,7 +124,6 @@ int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, 
 	char id[VMM_ID_MAX + 1];
 	struct vmm_as *pins[2];
 	struct vmm_ctl_ctx ctx;
-	bool was;
 	int rc;
 
 	rc = ctx_of(fs, fh, &ctx, id, sizeof(id), &st, pins);
@@ -135,12 +138,11 @@ int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, 
 		}
 		fh->ctl = cf;
 	}
-	was = vmm_ctl_session_in_txn(fh->ctl->s, NULL);
 	rc = vmm_ctl_session_feed(fh->ctl->s, &ctx, buf, len, err);
 	if (rc < 0)
 		return refused(fs, fh, rc, err);
 	fh->ctl->owner = owner;
-	stamp(fh->ctl, was, req);
+	stamp(fh->ctl, req);
 	return 0;
 }
 
@@ -151,7 +153,6 @@ int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh, uint64_t owner)
 	struct vmm_as *pins[2];
 	struct vmm_ctl_ctx ctx;
 	struct vmm_err err;
-	bool was;
 	int rc;
 
 	if (!fh->ctl || (fh->ctl->owner && owner != fh->ctl->owner))
@@ -160,11 +161,10 @@ int mfs_ctl_file_flush(struct mfs *fs, struct mfs_fh *fh, uint64_t owner)
 	rc = ctx_of(fs, fh, &ctx, id, sizeof(id), &st, pins);
 	if (rc)
 		return rc;
-	was = vmm_ctl_session_in_txn(fh->ctl->s, NULL);
 	rc = vmm_ctl_session_flush(fh->ctl->s, &ctx, &err);
 	if (rc < 0)
 		return refused(fs, fh, rc, &err);
-	stamp(fh->ctl, was, NULL);
+	stamp(fh->ctl, NULL);
 	return 0;
 }
 

@@ -265,6 +265,7 @@ static int take_lines(struct vmm_ctl_session *s, struct vmm_ctl_ctx *ctx, size_t
 	if (r) {
 		/* nothing changed: queue and counters back, the part keeps its bytes */
 		s->queue.len = old.queue.len;
+		s->queue.oom = false;
 		if (s->queue.data)
 			s->queue.data[s->queue.len] = '\0';
 		s->nq = old.nq;
