@@ -177,22 +177,22 @@ void mfs_ctl_file_release(struct mfs *fs, struct mfs_fh *fh)
 	struct vmm_err err;
 	int rc;
 
-	if (!fh->ctl)
+	if (!mfs_ctl_file_is(fh->row))
 		return;
 	vmm_err_clear(&err);
+	/* fh->ctl was set by writes under this lock; read it under it too */
 	pthread_mutex_lock(&fs->mc->lock);
-	rc = ctx_of(fs, fh, &ctx, id, sizeof(id), &st, pins);
-	if (rc == -ENOENT) {
-		/* the region is gone: nothing can run, but an open batch still ends */
-		ctx.region = id;
-		rc = 0;
-	}
-	if (!rc)
+	if (!fh->ctl)
+		goto out;
+	/* when the file's region is gone nothing can run: the session just ends */
+	if (!ctx_of(fs, fh, &ctx, id, sizeof(id), &st, pins)) {
 		rc = vmm_ctl_session_close(fh->ctl->s, &ctx, &err);
-	if (rc < 0)
-		refused(fs, fh, rc, &err);
+		if (rc < 0)
+			refused(fs, fh, rc, &err);
+	}
 	mfs_ctl_file_free(fh->ctl);
 	fh->ctl = NULL;
+out:
 	pthread_mutex_unlock(&fs->mc->lock);
 }
 

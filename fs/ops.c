@@ -452,7 +452,7 @@ static void mfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mfs *fs = req_fs(req);
 	int rc = 0;
 
-	if (fh->ctl) {
+	if (mfs_ctl_file_is(fh->row)) {
 		topo_lock(fs, fh->row);
 		rc = mfs_ctl_file_flush(fs, fh, fi->lock_owner);
 		topo_unlock(fs, fh->row);
