@@ -347,6 +347,7 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
+	fi->noflush = !mfs_ctl_file_is(row);	/* only a ctl file acts on close() */
 	fuse_reply_open(req, fi);
 	return;
 fail_fh:
