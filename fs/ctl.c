@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * Control writes. A write to a ctl file (the global ctl, a region's ctl) or
- * to an attribute file (which becomes one `set` command) is one
- * vmm_ctl_exec() call, run under the topology lock, so it is one
- * transaction: all of it applies or nothing does (README.md's "The control
- * language"). A rejection goes to error_log (fs/errlog.c) with the failing
- * line and the reason in words, and its errno goes back to the writer.
- * Reading the global ctl gives the script that rebuilds the topology.
+ * Control writes. A write to an attribute file (which becomes one `set`
+ * command) is one vmm_ctl_exec() call, run under the topology lock, so it is
+ * one transaction: all of it applies or nothing does (README.md's "The
+ * control language"). The ctl files (the global ctl, a region's ctl) are
+ * written through the session of their open file (fs/ctl_file.c), which
+ * assembles lines across the kernel's pieces; their rows' write functions
+ * here run one write whole, for callers without an open file. A rejection
+ * goes to error_log (fs/errlog.c) with the failing line and the reason in
+ * words, and its errno goes back to the writer. Reading the global ctl gives
+ * the script that rebuilds the topology.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -12,12 +12,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "ctl_file.h"
 #include "mtreefs.h"
 #include "ram_priv.h"
 
 static void fh_free(struct mfs_fh *fh)
 {
 	pthread_mutex_destroy(&fh->lock);
+	mfs_ctl_file_free(fh->ctl);
 	vmm_buf_free(&fh->buf);
 	mfs_ram_unbind(fh->ram);
 	free(fh->held);
@@ -60,6 +62,8 @@ void mfs_fh_put(struct mfs_fh *fh)
 
 	if (atomic_fetch_sub(&fh->refs, 1) != 1)
 		return;
+	/* a ctl file's last line and open transaction end with the file */
+	mfs_ctl_file_release(fs, fh);
 	pthread_mutex_lock(&fs->fh_lock);
 	if (fh->prev)
 		fh->prev->next = fh->next;

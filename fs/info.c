@@ -13,6 +13,7 @@
 #include <vmm/plot.h>
 #include <vmm/print.h>
 
+#include "ctl_file.h"
 #include "files.h"
 
 static MFS_RENDER(r_info_mtree) { vmm_print_mtree(fs->mem, 0, out); return 0; }
@@ -38,5 +39,7 @@ const struct mfs_row mfs_info_rows[] = {
 	{ .pattern = "info/memslots", .mode = RO, .flags = MFS_TOPO, .render = r_info_memslots },
 	{ .pattern = "info/topology.json", .mode = RO, .flags = MFS_TOPO, .render = r_info_json },
 	{ .pattern = "info/memory-map.svg", .mode = RO, .flags = MFS_TOPO, .render = r_info_svg },
+	{ .pattern = "info/transactions", .mode = RO, .flags = MFS_BIG,
+	  .render = mfs_ctl_render_transactions },
 	{ .pattern = NULL }
 };

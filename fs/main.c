@@ -471,6 +471,7 @@ static int run(struct cli *c)
 	se = mount_fs(c, &fs);
 	if (!se)
 		goto out_ino;
+	fs.se = se;
 	/* From mountinfo, not stat(): the loop is not running yet to answer a stat. */
 	if (!fuse_mount_at(c->mnt_real, &dev)) {
 		fprintf(stderr, "mtreefs: mounted at %s but cannot find the mount in "

@@ -24,6 +24,7 @@
 #include <vmm/base.h>
 
 struct fuse_req;
+struct fuse_session;
 struct vmm_machine;
 struct vmm_memory;
 struct vmm_as;
@@ -35,6 +36,7 @@ struct vmm_ramblock;
 struct mfs_row;
 struct mfs_fh;
 struct mfs_ino;
+struct mfs_ctl_file;
 struct mfs_view;
 struct mfs_cache;
 struct mfs_render;
@@ -57,6 +59,7 @@ struct fuse_args;
 struct mfs {
 	struct vmm_machine *mc;
 	struct vmm_memory *mem;
+	struct fuse_session *se;	/* asked by long ctl runs whether the daemon is stopping */
 	uid_t uid;
 	gid_t gid;
 	mode_t ram_mode;
@@ -211,6 +214,7 @@ struct mfs_fh {
 	uid_t pin_uid;			/* who opened it, charged @pinned bytes (render_cache.c) */
 	size_t pinned;
 	struct mfs *fs;
+	struct mfs_ctl_file *ctl;	/* ctl files: the writer's lines and transaction (fs/ctl_file.c) */
 	struct mfs_fh *prev, *next;	/* fs->fhs: what is open, for the end of the session */
 };
 

@@ -27,6 +27,7 @@
 
 #include <vmm/machine.h>
 
+#include "ctl_file.h"
 #include "mtreefs.h"
 #include "ram_priv.h"
 #include "passthrough.h"
@@ -387,6 +388,7 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* A ram file that is one backing file is served by the kernel (fs/passthrough.c). */
 	fi->direct_io = !(row->ram && mfs_pt_open(req, fs, fh, fi));
 	fi->keep_cache = 0;
+	fi->noflush = !mfs_ctl_file_is(row);	/* only a ctl file acts on close() */
 	fuse_reply_open(req, fi);
 	return;
 fail_fh:
@@ -474,12 +476,34 @@ static void mfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	}
 	vmm_err_clear(&err);
 	topo_lock(fs, fh->row);
-	rc = fh->row->write(fs, fh->row, fh->key, buf, size, &err);
+	if (mfs_ctl_file_is(fh->row))
+		rc = mfs_ctl_file_write(req, fs, fh, fi->lock_owner, buf, size, &err);
+	else
+		rc = fh->row->write(fs, fh->row, fh->key, buf, size, &err);
 	topo_unlock(fs, fh->row);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_write(req, size);
+}
+
+/*
+ * close() of a descriptor: a ctl file runs the final line its writer left
+ * unfinished, when the closing process is that writer (lock_owner names its
+ * descriptor table, so a forked child's exit does not end a line).
+ */
+static void mfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mfs_fh *fh = (struct mfs_fh *)(uintptr_t)fi->fh;
+	struct mfs *fs = req_fs(req);
+	int rc = 0;
+
+	if (mfs_ctl_file_is(fh->row)) {
+		topo_lock(fs, fh->row);
+		rc = mfs_ctl_file_flush(fs, fh, fi->lock_owner);
+		topo_unlock(fs, fh->row);
+	}
+	fuse_reply_err(req, -rc);
 }
 
 static void mfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -588,6 +612,7 @@ const struct fuse_lowlevel_ops mfs_ops = {
 	.open = mfs_open,
 	.read = mfs_read,
 	.write = mfs_write,
+	.flush = mfs_flush,
 	.release = mfs_release,
 	.lseek = mfs_lseek,
 };

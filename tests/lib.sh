@@ -153,9 +153,9 @@ try:
     fd = os.open(sys.argv[1], os.O_WRONLY)
     try:
         os.write(fd, sys.argv[2].replace("\\n", "\n").encode())
-        print("OK")
     finally:
-        os.close(fd)
+        os.close(fd)	# a ctl file runs a final line without newline here
+    print("OK")
 except OSError as e:
     print(errno.errorcode.get(e.errno, str(e.errno)))
 PY

@@ -4,7 +4,9 @@
  * top of vmm/ctl): it splits text into lines, refuses control characters and
  * overlong lines, tokenizes each line and hands it to the command table
  * (ctl_commands.c), inside the call's transactions (ctl_txn.c), so a call
- * applies all of its lines or none. Before the first line it finds the begin
+ * applies all of its lines or none; a caller that is told to stop (the
+ * context's cancelled()) gets -EINTR between two lines and nothing applied.
+ * Before the first line it finds the begin
  * that the text leaves open, the one that must outlive the call; after a
  * failed line it undoes what the call still has open, and names the line.
  */
@@ -15,7 +17,7 @@
 
 #include "ctl_commands_priv.h"
 
-static int check_line(const char *line, size_t len, struct vmm_err *err)
+int ctl_check_line(const char *line, size_t len, struct vmm_err *err)
 {
 	if (len > VMM_CTL_LINE_MAX)
 		return vmm_err_set(err, -EINVAL, "line longer than %d bytes", VMM_CTL_LINE_MAX);
@@ -34,7 +36,7 @@ static int run_line(struct ctl_state *st, const char *line, size_t len)
 	char *tok[VMM_CTL_MAX_TOKENS];
 	int n, r;
 
-	r = check_line(line, len, st->err);
+	r = ctl_check_line(line, len, st->err);
 	if (r)
 		return r;
 	memcpy(buf, line, len);
@@ -128,7 +130,10 @@ int vmm_ctl_exec(struct vmm_ctl_ctx *ctx, const char *text, size_t len, struct v
 
 		st.line = ++line;
 		vmm_err_clear(err);
-		r = run_line(&st, text + pos, n);
+		if (ctx->cancelled && ctx->cancelled(ctx->cancel_arg))
+			r = vmm_err_set(err, -EINTR, "interrupted: the daemon is stopping");
+		else
+			r = run_line(&st, text + pos, n);
 		if (r) {
 			ctl_txn_unwind(&st.txn);
 			return fail_line(ctx, err, line, r);

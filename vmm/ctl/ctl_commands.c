@@ -303,6 +303,28 @@ static int cmd_address_space(struct ctl_state *st, char **tok, int n)
 	return r ? r : vmm_as_new(st->m, tok[1], root, &as, st->err);
 }
 
+/*
+ * "delete-address-space NAME": QEMU's address_space_destroy. The regions stay
+ * (a root can then be unmapped or deleted); the spaces the context pins, whose
+ * owner keeps pointers to them, are refused.
+ */
+static int cmd_delete_as(struct ctl_state *st, char **tok, int n)
+{
+	struct vmm_as *as;
+
+	if (n != 2)
+		return usage(st, "delete-address-space NAME");
+	as = vmm_as_find(st->m, tok[1]);
+	if (!as)
+		return vmm_err_set(st->err, -ENOENT, "unknown address space '%s'", tok[1]);
+	for (size_t i = 0; i < st->ctx->nr_pinned; i++)
+		if (st->ctx->pinned[i] == as)
+			return vmm_err_set(st->err, -EBUSY,
+					   "address space '%s' is the machine's own (vCPUs use it)",
+					   tok[1]);
+	return vmm_as_delete(as, st->err);
+}
+
 /* begin, commit, abort: the call's transactions decide what each one settles */
 static int no_args(struct ctl_state *st, char **tok, int n)
 {
@@ -346,6 +368,7 @@ static const struct {
 	{ "set", cmd_set, 0 },
 	{ "delete", cmd_delete, 0 },
 	{ "address-space", cmd_address_space, 0 },
+	{ "delete-address-space", cmd_delete_as, 0 },
 	{ "begin", cmd_begin, 1 },
 	{ "commit", cmd_commit, -1 },
 	{ "abort", cmd_abort, -1 },
@@ -359,6 +382,14 @@ int ctl_verb_depth(const char *verb)
 		if (!strcmp(verb, cmds[i].verb))
 			return cmds[i].depth;
 	return 0;
+}
+
+bool ctl_verb_known(const char *verb)
+{
+	for (size_t i = 0; i < NR_CMDS; i++)
+		if (!strcmp(verb, cmds[i].verb))
+			return true;
+	return false;
 }
 
 int ctl_run(struct ctl_state *st, char **tok, int n)

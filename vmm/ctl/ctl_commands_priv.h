@@ -36,4 +36,13 @@ int ctl_run(struct ctl_state *st, char **tok, int n);
  */
 int ctl_verb_depth(const char *verb);
 
+/* Whether @verb is a command of the table (for the session's checks on write). */
+bool ctl_verb_known(const char *verb);
+
+/*
+ * ctl.c: a line's length and bytes (no control characters, at most
+ * VMM_CTL_LINE_MAX bytes). 0 or -EINVAL with @err saying why.
+ */
+int ctl_check_line(const char *line, size_t len, struct vmm_err *err);
+
 #endif

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The transactions of one vmm_ctl_exec() call (README, "The control
- * language": one write is one transaction; begin...commit batch across
- * writes). The call runs its lines inside a base level of the model's
- * transaction, so it applies all of its lines or none. begin/commit/abort
- * lines reshape that: a begin...commit (or abort) pair inside one call simply
+ * language"; the ctl files keep their own per-writer batches in
+ * ctl_session.c and hand them here as one call). The call runs its lines
+ * inside a base level of the model's transaction, so it applies all of its
+ * lines or none. begin/commit/abort lines reshape that: a begin...commit (or abort) pair inside one call simply
  * nests; a begin the call leaves open becomes the transaction that outlives
- * it (the ctl file's batching across writes); a commit or abort that closes a
+ * it (a model-wide batch across calls); a commit or abort that closes a
  * transaction opened by an earlier call, or a lasting begin preceded by other
  * commands, settles the lines before it, so a later error in the same call
  * undoes only the lines after it.
@@ -33,7 +33,7 @@ static int base_commit(struct ctl_txn *t, struct vmm_err *err)
 void ctl_txn_start(struct ctl_txn *t, struct vmm_memory *m, unsigned open_begin)
 {
 	*t = (struct ctl_txn){ .m = m, .open_begin = open_begin };
-	/* today the levels of earlier calls are the model's: transactions are global */
+	/* the levels of earlier calls are the model's (sessions never leave one open) */
 	t->outer = vmm_memory_depth(m);
 	base_open(t);
 }

@@ -2,10 +2,10 @@
 /*
  * Private to the control language: the transaction state of one
  * vmm_ctl_exec() call, kept in one place (ctl_txn.c) below both the line
- * runner (ctl.c) and the command table (ctl_commands.c). Transactions are
- * global to the model today: the levels opened by earlier calls are read from
- * vmm_memory_depth(). Making them belong to each writer changes this file and
- * its source, not the runner or the commands.
+ * runner (ctl.c) and the command table (ctl_commands.c). Levels opened by
+ * earlier calls are the model's, read from vmm_memory_depth(); a writer that
+ * needs its own batch keeps it in a session (ctl_session.c), which never
+ * leaves a level open between calls.
  */
 #ifndef VMM_CTL_TXN_PRIV_H
 #define VMM_CTL_TXN_PRIV_H
