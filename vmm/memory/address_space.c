@@ -21,66 +21,6 @@
 #include "undo_priv.h"
 
 /*
- * Split a key into its name (the first @*len bytes) and ordinal: "NAME" is
- * the first of its name, "NAME#K" the K-th (K >= 2, in its one decimal
- * spelling). -EINVAL for anything else with a '#'.
- */
-static int as_key_split(const char *key, size_t *len, unsigned *nth)
-{
-	const char *hash = strchr(key, '#');
-	unsigned long k = 0;
-
-	*nth = 1;
-	*len = strlen(key);
-	if (!hash)
-		return 0;
-	*len = (size_t)(hash - key);
-	if (!*len || hash[1] < '1' || hash[1] > '9')
-		return -EINVAL;
-	for (const char *p = hash + 1; *p; p++) {
-		if (*p < '0' || *p > '9' || k > UINT_MAX / 10)
-			return -EINVAL;
-		k = k * 10 + (unsigned long)(*p - '0');
-	}
-	if (k < 2 || k > UINT_MAX)
-		return -EINVAL;
-	*nth = (unsigned)k;
-	return 0;
-}
-
-static bool as_named(const struct vmm_as *as, const char *name, size_t len)
-{
-	return !strncmp(as->name, name, len) && !as->name[len];
-}
-
-struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *key)
-{
-	unsigned nth;
-	size_t len;
-
-	if (!key || as_key_split(key, &len, &nth))
-		return NULL;
-	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next)
-		if (as_named(as, key, len) && !--nth)
-			return as;
-	return NULL;
-}
-
-char *vmm_as_key(const struct vmm_as *as, char *buf)
-{
-	unsigned nth = 1;
-	size_t len = strlen(as->name);
-
-	for (const struct vmm_as *o = vmm_memory_first_as(as->mem); o && o != as; o = o->next)
-		nth += as_named(o, as->name, len);
-	if (nth == 1)
-		snprintf(buf, VMM_AS_KEY_MAX, "%s", as->name);
-	else
-		snprintf(buf, VMM_AS_KEY_MAX, "%s#%u", as->name, nth);
-	return buf;
-}
-
-/*
  * The name a new space given @key gets: "NAME" while none has that name,
  * "NAME#K" when exactly K-1 do (what vmm_as_find() then finds by @key).
  */
@@ -92,12 +32,12 @@ static int as_new_name(struct vmm_memory *m, const char *key, char *name,
 
 	if (!key || !*key || strlen(key) >= VMM_NAME_MAX || strchr(key, '\n'))
 		return vmm_err_set(err, -EINVAL, "bad address-space name");
-	if (as_key_split(key, &len, &nth))
+	if (mem_as_key_split(key, &len, &nth))
 		return vmm_err_set(err, -EINVAL,
 				   "'#' in an address-space name only as NAME#K (K >= 2), "
 				   "the K-th space named NAME");
 	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next)
-		have += as_named(as, key, len);
+		have += mem_as_named(as, key, len);
 	if (have >= nth)
 		return vmm_err_set(err, -EEXIST, "address space \"%s\" already exists", key);
 	if (have + 1 < nth)

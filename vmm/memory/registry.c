@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The registry of the memory model: regions by ID (a hash table) and in
- * creation order, address spaces in creation order, the lookups and
- * accessors over them (address spaces by key: address_space.c), and the current flat view of an address space taken
+ * creation order, address spaces in creation order and by key (the name,
+ * or NAME#K for the K-th space of a repeated name), the lookups and
+ * accessors over them, and the current flat view of an address space taken
  * safely against a commit on another thread. Delete and its undo move
  * regions out of and back into the registry here.
  */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,4 +164,64 @@ void mem_region_release_rb(struct vmm_memory *m, struct vmm_mr *mr)
 {
 	if (mr->rb && mr->rb->mr == mr)
 		vmm_ramblock_remove(m->rl, mr->rb);
+}
+
+/*
+ * Split a key into its name (the first @*len bytes) and ordinal: "NAME" is
+ * the first of its name, "NAME#K" the K-th (K >= 2, in its one decimal
+ * spelling). -EINVAL for anything else with a '#'.
+ */
+int mem_as_key_split(const char *key, size_t *len, unsigned *nth)
+{
+	const char *hash = strchr(key, '#');
+	unsigned long k = 0;
+
+	*nth = 1;
+	*len = strlen(key);
+	if (!hash)
+		return 0;
+	*len = (size_t)(hash - key);
+	if (!*len || hash[1] < '1' || hash[1] > '9')
+		return -EINVAL;
+	for (const char *p = hash + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || k > UINT_MAX / 10)
+			return -EINVAL;
+		k = k * 10 + (unsigned long)(*p - '0');
+	}
+	if (k < 2 || k > UINT_MAX)
+		return -EINVAL;
+	*nth = (unsigned)k;
+	return 0;
+}
+
+bool mem_as_named(const struct vmm_as *as, const char *name, size_t len)
+{
+	return !strncmp(as->name, name, len) && !as->name[len];
+}
+
+struct vmm_as *vmm_as_find(struct vmm_memory *m, const char *key)
+{
+	unsigned nth;
+	size_t len;
+
+	if (!key || mem_as_key_split(key, &len, &nth))
+		return NULL;
+	for (struct vmm_as *as = vmm_memory_first_as(m); as; as = as->next)
+		if (mem_as_named(as, key, len) && !--nth)
+			return as;
+	return NULL;
+}
+
+char *vmm_as_key(const struct vmm_as *as, char *buf)
+{
+	unsigned nth = 1;
+	size_t len = strlen(as->name);
+
+	for (const struct vmm_as *o = vmm_memory_first_as(as->mem); o && o != as; o = o->next)
+		nth += mem_as_named(o, as->name, len);
+	if (nth == 1)
+		snprintf(buf, VMM_AS_KEY_MAX, "%s", as->name);
+	else
+		snprintf(buf, VMM_AS_KEY_MAX, "%s#%u", as->name, nth);
+	return buf;
 }
