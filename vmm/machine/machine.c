@@ -19,6 +19,7 @@
 #include <vmm/kvm.h>
 #include <vmm/memory.h>
 #include <vmm/qemu.h>
+#include "attach_priv.h"
 #include "machine_priv.h"
 
 #define PC_BIOS_ID	"pc.bios"
@@ -276,6 +277,7 @@ void vmm_machine_destroy(struct vmm_machine *mc)
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
 		vcpu_free(mc->vcpus[i]);
 	free(mc->vcpus);
+	machine_retired_free(mc);
 	if (mc->kvm_listener) {
 		vmm_memory_listener_unregister(mc->mem, mc->kvm_listener);
 		vmm_kvm_listener_free(mc->kvm_listener);
