@@ -23,6 +23,7 @@
 
 #include <vmm/machine.h>
 
+#include "attach.h"
 #include "mtreefs.h"
 
 static struct mfs *req_fs(fuse_req_t req)
@@ -151,7 +152,10 @@ static void mfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	const struct mfs_row *prow, *row;
 	struct vmm_buf ckey;
 	char *pkey;
-	int rc = node_of(fs, parent, &prow, &pkey);
+	int rc;
+
+	mfs_attach_refresh(fs);		/* an attached QEMU: its topology of now */
+	rc = node_of(fs, parent, &prow, &pkey);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -249,7 +253,10 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	uint64_t *held = NULL;
 	size_t nr_held = 0;
 	char *key;
-	int rc = node_of(fs, ino, &row, &key);
+	int rc;
+
+	mfs_attach_refresh(fs);
+	rc = node_of(fs, ino, &row, &key);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -327,7 +334,10 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	const struct mfs_row *row;
 	struct mfs_fh *fh = NULL;
 	char *key;
-	int rc = node_of(fs, ino, &row, &key);
+	int rc;
+
+	mfs_attach_refresh(fs);
+	rc = node_of(fs, ino, &row, &key);
 
 	if (rc < 0)
 		goto fail;
@@ -339,7 +349,9 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fh->key = key;
 	/* The snapshot a reader sees: rendered once, here. */
 	if (row->render && (fi->flags & O_ACCMODE) != O_WRONLY) {
-		rc = render(fs, row, key, &fh->buf);
+		rc = mfs_attach_text(fs, row, &fh->buf);	/* QEMU's own text */
+		if (rc == -ENOENT)
+			rc = render(fs, row, key, &fh->buf);
 		if (rc < 0)
 			goto fail_fh;
 	}

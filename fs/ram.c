@@ -25,6 +25,7 @@
 #include <vmm/memory.h>
 #include <vmm/ramblock.h>
 
+#include "attach.h"
 #include "mtreefs.h"
 
 #define OFF_MAX ((uint64_t)INT64_MAX)
@@ -357,6 +358,20 @@ static unsigned data_segs(const struct span *sp)
 	return d;
 }
 
+/* An attached QEMU: the data pieces are copied from or to its memory (fs/attach.c). */
+static void attach_io(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		      const struct span *sp, unsigned d, const char *buf, size_t size)
+{
+	struct mfs_attach_piece p[MFS_SEGS_MAX];
+
+	for (unsigned i = 0; i < d; i++)
+		p[i] = (struct mfs_attach_piece){ sp->segs[i].rb, sp->segs[i].host, sp->segs[i].len };
+	if (buf)
+		mfs_attach_write(req, fs, row, key, p, d, buf, size);
+	else
+		mfs_attach_read(req, fs, p, d);
+}
+
 /* Guest memory goes out without an extra copy: the reply points into the mapping. */
 void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
 		  size_t size, off_t off)
@@ -375,6 +390,8 @@ void mfs_ram_read(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, con
 		fuse_reply_buf(req, NULL, 0);
 	} else if (d == 0) {
 		fuse_reply_err(req, EIO);
+	} else if (mfs_attached()) {
+		attach_io(req, fs, row, key, &sp, d, NULL, 0);
 	} else if (!(bv = calloc(1, sizeof(*bv) + d * sizeof(bv->buf[0])))) {
 		fuse_reply_err(req, ENOMEM);
 	} else {
@@ -404,6 +421,11 @@ void mfs_ram_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, co
 		return;
 	}
 	d = data_segs(&sp);
+	if (mfs_attached()) {
+		attach_io(req, fs, row, key, &sp, d, buf, size);
+		segs_release(sp.segs, (unsigned)sp.n);
+		return;
+	}
 	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
 		memcpy(sp.segs[i].host, buf + done, sp.segs[i].len);
 		done += sp.segs[i].len;
