@@ -17,7 +17,7 @@
  * one refresh at a time and guards the cached texts. Order: refresh_lock,
  * qmp_lock, topology lock, mem_lock. An event thread polls the socket; when
  * QEMU goes away it ends the session, so the daemon unmounts and exits
- * rather than leaving a dead mount.
+ * rather than leaving a dead mount. Guest RAM is fs/attach_ram.c's.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -43,62 +43,36 @@
 #include <vmm/ramblock.h>
 
 #include "attach.h"
+#include "attach_priv.h"
 
-/* A RAM block of our model and where QEMU keeps the same block. */
-struct blk {
-	const struct vmm_ramblock *rb;
-	uint64_t hva;		/* QEMU's address of the block's first byte */
-	bool writable;		/* RAM (not ROM) in QEMU's flat view */
-};
-
-struct texts {
-	struct vmm_buf tree, flat, ramblock;
-};
-
-struct attach {
-	struct mfs_attach_opts o;
-	char *socket;
-	struct vmm_qmp *q;
-	pthread_mutex_t qmp_lock;
-	struct vmm_qemu_mem *mem;
-	pthread_rwlock_t mem_lock;
-	struct blk *blk;
-	size_t nr_blk;
-	pthread_mutex_t refresh_lock;
-	struct texts cached;
-	atomic_llong fetched_ms;	/* when @cached was asked for (CLOCK_MONOTONIC) */
-	atomic_bool stale;		/* an event said the topology may have changed */
-	atomic_bool lost, shut_down, stop;
-	atomic_ullong refreshes, rebuilds;
-	char machine[64];
-	struct fuse_session *se;
-	pthread_t thread;
-	bool thread_on;
-};
-
-static struct attach *A;	/* one QEMU per daemon */
+struct mfs_attach *mfs_att;	/* one QEMU per daemon */
 
 bool mfs_attached(void)
 {
-	return A != NULL;
+	return mfs_att != NULL;
 }
 
-static long long now_ms(void)
+static unsigned long long now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
-static void texts_init(struct texts *t)
+static long long now_ms(void)
+{
+	return (long long)(now_ns() / 1000000);
+}
+
+static void texts_init(struct attach_texts *t)
 {
 	vmm_buf_init(&t->tree);
 	vmm_buf_init(&t->flat);
 	vmm_buf_init(&t->ramblock);
 }
 
-static void texts_free(struct texts *t)
+static void texts_free(struct attach_texts *t)
 {
 	vmm_buf_free(&t->tree);
 	vmm_buf_free(&t->flat);
@@ -118,12 +92,12 @@ static const char *text(const struct vmm_buf *b)
 /* QEMU is gone: say so once and end the session (main unmounts and exits). */
 static void lose(const char *why)
 {
-	if (atomic_exchange(&A->lost, true))
+	if (atomic_exchange(&mfs_att->lost, true))
 		return;
-	fprintf(stderr, "mtreefs: QEMU at %s went away (%s): unmounting\n", A->socket, why);
-	syslog(LOG_WARNING, "mtreefs: QEMU at %s went away (%s): unmounting", A->socket, why);
-	if (A->se) {
-		fuse_session_exit(A->se);
+	fprintf(stderr, "mtreefs: QEMU at %s went away (%s): unmounting\n", mfs_att->socket, why);
+	syslog(LOG_WARNING, "mtreefs: QEMU at %s went away (%s): unmounting", mfs_att->socket, why);
+	if (mfs_att->se) {
+		fuse_session_exit(mfs_att->se);
 		/* wakes the session loop blocked in read(), as Ctrl-C does */
 		kill(getpid(), SIGTERM);
 	}
@@ -135,14 +109,14 @@ static bool gone(int r)
 }
 
 /* QEMU's three texts of this instant (qmp_lock held): 3 HMP round trips. */
-static int fetch(struct texts *t, struct vmm_err *err)
+static int fetch(struct attach_texts *t, struct vmm_err *err)
 {
 	char *rb;
 	size_t len;
-	int r = vmm_qmp_mtree(A->q, &t->tree, &t->flat, err);
+	int r = vmm_qmp_mtree(mfs_att->q, &t->tree, &t->flat, err);
 
 	if (!r)
-		r = vmm_qmp_hmp(A->q, "info ramblock", &rb, &len, err);
+		r = vmm_qmp_hmp(mfs_att->q, "info ramblock", &rb, &len, err);
 	if (!r) {
 		vmm_buf_put(&t->ramblock, rb, len);
 		free(rb);
@@ -152,80 +126,24 @@ static int fetch(struct texts *t, struct vmm_err *err)
 	return r;
 }
 
-/* The block table of the machine's current model (topology lock held). */
-static int blk_table(struct vmm_machine *mc, struct blk **out, size_t *nr)
-{
-	struct vmm_flatview *fv = mc->memory_as ? vmm_as_get_flatview(mc->memory_as) : NULL;
-	struct blk *t = calloc(fv ? fv->nr + 1 : 1, sizeof(*t));
-	size_t n = 0;
-
-	if (!t) {
-		if (fv)
-			vmm_flatview_unref(fv);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; fv && i < fv->nr; i++) {
-		const struct vmm_flat_range *fr = vmm_flatview_range(fv, i);
-		const struct vmm_ramblock *rb = fr->mr->rb;
-		const struct vmm_qemu_mem_range *qr = NULL;
-		uint64_t gpa = (uint64_t)fr->start, boff;
-		size_t j, k;
-
-		if (!rb || !rb->host || !vmm_mr_reads_ram(fr->mr, fr->romd_mode))
-			continue;
-		for (k = 0; k < n && t[k].rb != rb; k++)
-			;
-		for (j = 0; k == n && (qr = vmm_qemu_mem_range(A->mem, j)); j++)
-			if (gpa >= qr->gpa && gpa - qr->gpa < qr->size)
-				break;
-		if (k < n || !qr)
-			continue;	/* known, or QEMU maps no RAM there */
-		boff = (uint64_t)((char *)vmm_flat_range_host(fr, fr->start) - (char *)rb->host);
-		t[n].rb = rb;
-		t[n].hva = qr->hva + (gpa - qr->gpa) - boff;
-		t[n].writable = qr->writable;
-		n++;
-	}
-	if (fv)
-		vmm_flatview_unref(fv);
-	*out = t;
-	*nr = n;
-	return 0;
-}
-
-/* Swap in the new block table (topology lock held). */
-static void blk_swap(struct vmm_machine *mc)
-{
-	struct blk *t, *old;
-	size_t n;
-
-	if (blk_table(mc, &t, &n) < 0)
-		return;		/* keep the old table: reads of new blocks fail with EIO */
-	pthread_rwlock_wrlock(&A->mem_lock);
-	old = A->blk;
-	A->blk = t;
-	A->nr_blk = n;
-	pthread_rwlock_unlock(&A->mem_lock);
-	free(old);
-}
-
 /*
  * New texts differ from the cached ones: import a model from them (no lock),
  * re-read QEMU's RAM ranges, and swap both in.
  */
-static int rebuild(struct mfs *fs, struct texts *t, struct vmm_err *err)
+static int rebuild(struct mfs *fs, struct attach_texts *t, struct vmm_err *err)
 {
+	unsigned long long t0 = now_ns();
 	struct vmm_machine_model *m;
 	int r = vmm_machine_model_import(text(&t->tree), t->tree.len, text(&t->flat), t->flat.len,
 					 &m, err);
 
 	if (r)
 		return r;
-	pthread_mutex_lock(&A->qmp_lock);
-	pthread_rwlock_wrlock(&A->mem_lock);
-	r = vmm_qemu_mem_refresh(A->mem, A->q, err);
-	pthread_rwlock_unlock(&A->mem_lock);
-	pthread_mutex_unlock(&A->qmp_lock);
+	pthread_mutex_lock(&mfs_att->qmp_lock);
+	pthread_rwlock_wrlock(&mfs_att->mem_lock);
+	r = vmm_qemu_mem_refresh(mfs_att->mem, mfs_att->q, err);
+	pthread_rwlock_unlock(&mfs_att->mem_lock);
+	pthread_mutex_unlock(&mfs_att->qmp_lock);
 	if (r) {
 		vmm_machine_model_free(m);
 		return r;
@@ -233,58 +151,61 @@ static int rebuild(struct mfs *fs, struct texts *t, struct vmm_err *err)
 	pthread_mutex_lock(&fs->mc->lock);
 	vmm_machine_model_swap(fs->mc, m);
 	fs->mem = fs->mc->mem;
-	blk_swap(fs->mc);
+	attach_blk_swap(fs->mc);
 	pthread_mutex_unlock(&fs->mc->lock);
-	A->rebuilds++;
+	mfs_att->rebuilds++;
+	mfs_att->rebuild_ns += now_ns() - t0;
 	return 0;
 }
 
 /* Re-read QEMU's topology now; @force: even when fresh. */
 static int refresh(struct mfs *fs, bool force)
 {
+	unsigned long long ns0 = now_ns();
 	struct vmm_err err;
-	struct texts t;
+	struct attach_texts t;
 	long long t0;
 	int r = 0;
 
-	pthread_mutex_lock(&A->refresh_lock);
+	pthread_mutex_lock(&mfs_att->refresh_lock);
 	t0 = now_ms();
-	if (!force && !A->stale && t0 - A->fetched_ms < (long long)A->o.refresh_ms)
+	if (!force && !mfs_att->stale && t0 - mfs_att->fetched_ms < (long long)mfs_att->o.refresh_ms)
 		goto out;	/* another thread refreshed while we waited */
 	texts_init(&t);
 	vmm_err_clear(&err);
-	A->stale = false;	/* an event from now on asks again */
-	pthread_mutex_lock(&A->qmp_lock);
+	mfs_att->stale = false;	/* an event from now on asks again */
+	pthread_mutex_lock(&mfs_att->qmp_lock);
 	r = fetch(&t, &err);
-	pthread_mutex_unlock(&A->qmp_lock);
-	if (!r && !(buf_eq(&t.tree, &A->cached.tree) && buf_eq(&t.flat, &A->cached.flat) &&
-		    buf_eq(&t.ramblock, &A->cached.ramblock))) {
+	pthread_mutex_unlock(&mfs_att->qmp_lock);
+	if (!r && !(buf_eq(&t.tree, &mfs_att->cached.tree) && buf_eq(&t.flat, &mfs_att->cached.flat) &&
+		    buf_eq(&t.ramblock, &mfs_att->cached.ramblock))) {
 		r = rebuild(fs, &t, &err);
 		if (!r) {
-			texts_free(&A->cached);
-			A->cached = t;
+			texts_free(&mfs_att->cached);
+			mfs_att->cached = t;
 			texts_init(&t);
 		}
 	}
 	texts_free(&t);
 	if (r) {
-		A->stale = true;
+		mfs_att->stale = true;
 		if (gone(r))
 			lose(err.msg);
 		else
 			syslog(LOG_WARNING, "mtreefs: refreshing QEMU's topology: %s", err.msg);
 	} else {
-		A->fetched_ms = t0;
-		A->refreshes++;
+		mfs_att->fetched_ms = t0;
+		mfs_att->refreshes++;
+		mfs_att->refresh_ns += now_ns() - ns0;
 	}
 out:
-	pthread_mutex_unlock(&A->refresh_lock);
+	pthread_mutex_unlock(&mfs_att->refresh_lock);
 	return r;
 }
 
 void mfs_attach_refresh(struct mfs *fs)
 {
-	if (A && !A->lost && (A->stale || now_ms() - A->fetched_ms >= (long long)A->o.refresh_ms))
+	if (mfs_att && !mfs_att->lost && (mfs_att->stale || now_ms() - mfs_att->fetched_ms >= (long long)mfs_att->o.refresh_ms))
 		refresh(fs, false);
 }
 
@@ -296,28 +217,28 @@ static void on_event(void *opaque, const struct vmm_qmp_event *ev)
 
 	for (unsigned i = 0; changes[i]; i++)
 		if (!strcmp(ev->name, changes[i]))
-			A->stale = true;
+			mfs_att->stale = true;
 	if (!strcmp(ev->name, "SHUTDOWN"))
-		A->shut_down = true;
+		mfs_att->shut_down = true;
 }
 
 /* Reads QEMU's events between commands and notices at once when QEMU is gone. */
 static void *event_thread(void *arg)
 {
-	struct pollfd p = { .fd = vmm_qmp_fd(A->q), .events = POLLIN };
+	struct pollfd p = { .fd = vmm_qmp_fd(mfs_att->q), .events = POLLIN };
 	struct vmm_err err;
 
-	while (!A->stop && !A->lost) {
+	while (!mfs_att->stop && !mfs_att->lost) {
 		int r = poll(&p, 1, 100);
 
 		if (r <= 0)
 			continue;
 		vmm_err_clear(&err);
-		pthread_mutex_lock(&A->qmp_lock);
-		r = vmm_qmp_pump(A->q, 0, &err);
-		pthread_mutex_unlock(&A->qmp_lock);
+		pthread_mutex_lock(&mfs_att->qmp_lock);
+		r = vmm_qmp_pump(mfs_att->q, 0, &err);
+		pthread_mutex_unlock(&mfs_att->qmp_lock);
 		if (r < 0 && gone(r))
-			lose(A->shut_down ? "it shut down" : err.msg);
+			lose(mfs_att->shut_down ? "it shut down" : err.msg);
 		else if (r < 0 && r != -ETIMEDOUT && r != -EAGAIN)
 			poll(NULL, 0, 100);	/* do not spin on a persistent error */
 	}
@@ -326,18 +247,18 @@ static void *event_thread(void *arg)
 
 static void attach_free(void)
 {
-	if (!A)
+	if (!mfs_att)
 		return;
-	vmm_qemu_mem_close(A->mem);
-	vmm_qmp_close(A->q);
-	texts_free(&A->cached);
-	free(A->blk);
-	free(A->socket);
-	pthread_mutex_destroy(&A->qmp_lock);
-	pthread_mutex_destroy(&A->refresh_lock);
-	pthread_rwlock_destroy(&A->mem_lock);
-	free(A);
-	A = NULL;
+	vmm_qemu_mem_close(mfs_att->mem);
+	vmm_qmp_close(mfs_att->q);
+	texts_free(&mfs_att->cached);
+	free(mfs_att->blk);
+	free(mfs_att->socket);
+	pthread_mutex_destroy(&mfs_att->qmp_lock);
+	pthread_mutex_destroy(&mfs_att->refresh_lock);
+	pthread_rwlock_destroy(&mfs_att->mem_lock);
+	free(mfs_att);
+	mfs_att = NULL;
 }
 
 int mfs_attach_open(const struct mfs_attach_opts *o, struct vmm_machine **mc,
@@ -345,60 +266,60 @@ int mfs_attach_open(const struct mfs_attach_opts *o, struct vmm_machine **mc,
 {
 	int r;
 
-	A = calloc(1, sizeof(*A));
-	if (!A || !(A->socket = strdup(o->socket))) {
-		free(A);
-		A = NULL;
+	mfs_att = calloc(1, sizeof(*mfs_att));
+	if (!mfs_att || !(mfs_att->socket = strdup(o->socket))) {
+		free(mfs_att);
+		mfs_att = NULL;
 		return vmm_err_set(err, -ENOMEM, "out of memory");
 	}
-	A->o = *o;
-	A->o.socket = A->socket;
-	pthread_mutex_init(&A->qmp_lock, NULL);
-	pthread_mutex_init(&A->refresh_lock, NULL);
-	pthread_rwlock_init(&A->mem_lock, NULL);
-	texts_init(&A->cached);
-	r = vmm_qmp_connect(&A->q, o->socket, 0, err);
+	mfs_att->o = *o;
+	mfs_att->o.socket = mfs_att->socket;
+	pthread_mutex_init(&mfs_att->qmp_lock, NULL);
+	pthread_mutex_init(&mfs_att->refresh_lock, NULL);
+	pthread_rwlock_init(&mfs_att->mem_lock, NULL);
+	texts_init(&mfs_att->cached);
+	r = vmm_qmp_connect(&mfs_att->q, o->socket, 0, err);
 	if (!r)
-		r = vmm_qmp_machine(A->q, A->machine, sizeof(A->machine), err);
+		r = vmm_qmp_machine(mfs_att->q, mfs_att->machine, sizeof(mfs_att->machine), err);
 	if (!r)
-		r = vmm_qemu_mem_open(&A->mem, A->q, o->writable ? VMM_QEMU_MEM_WRITE : 0, err);
-	A->fetched_ms = now_ms();
+		r = vmm_qemu_mem_open(&mfs_att->mem, mfs_att->q, o->writable ? VMM_QEMU_MEM_WRITE : 0, err);
+	mfs_att->fetched_ms = now_ms();
 	if (!r)
-		r = fetch(&A->cached, err);
+		r = fetch(&mfs_att->cached, err);
 	if (!r)
-		r = vmm_machine_create_qemu(text(&A->cached.tree), A->cached.tree.len,
-					    text(&A->cached.flat), A->cached.flat.len, mc, err);
+		r = vmm_machine_create_qemu(text(&mfs_att->cached.tree), mfs_att->cached.tree.len,
+					    text(&mfs_att->cached.flat), mfs_att->cached.flat.len, mc, err);
 	if (r) {
 		attach_free();
 		return r;
 	}
 	pthread_mutex_lock(&(*mc)->lock);
-	blk_swap(*mc);
+	attach_blk_swap(*mc);
 	pthread_mutex_unlock(&(*mc)->lock);
-	vmm_qmp_set_event_fn(A->q, on_event, NULL);
+	vmm_qmp_set_event_fn(mfs_att->q, on_event, NULL);
 	return 0;
 }
 
 int mfs_attach_start(struct mfs *fs, struct fuse_session *se)
 {
-	if (!A)
+	if (!mfs_att)
 		return 0;
-	A->se = se;
-	if (pthread_create(&A->thread, NULL, event_thread, NULL))
+	mfs_att->se = se;
+	if (pthread_create(&mfs_att->thread, NULL, event_thread, NULL))
 		return -EAGAIN;
-	A->thread_on = true;
+	mfs_att->thread_on = true;
 	return 0;
 }
 
 int mfs_attach_stop(int rc)
 {
-	if (!A)
+	if (!mfs_att)
 		return rc;
-	A->stop = true;
-	if (A->thread_on)
-		pthread_join(A->thread, NULL);
-	A->thread_on = false;
-	return A->lost && !A->shut_down ? 1 : rc;
+	mfs_att->stop = true;
+	if (mfs_att->thread_on)
+		pthread_join(mfs_att->thread, NULL);
+	mfs_att->thread_on = false;
+	return mfs_att->lost && !mfs_att->shut_down ? 1 : rc;
 }
 
 void mfs_attach_close(void)
@@ -408,7 +329,7 @@ void mfs_attach_close(void)
 
 int mfs_attach_refuse(struct vmm_err *err)
 {
-	if (!A)
+	if (!mfs_att)
 		return 0;
 	return vmm_err_set(err, -EROFS, "the topology of an attached QEMU is read-only here: "
 			   "change it in QEMU (device_add, object_add, the guest)");
@@ -424,14 +345,46 @@ static int hmp_text(const char *cmd, struct vmm_buf *out)
 	int r;
 
 	vmm_err_clear(&err);
-	pthread_mutex_lock(&A->qmp_lock);
-	r = vmm_qmp_hmp(A->q, cmd, &s, &len, &err);
-	pthread_mutex_unlock(&A->qmp_lock);
+	pthread_mutex_lock(&mfs_att->qmp_lock);
+	r = vmm_qmp_hmp(mfs_att->q, cmd, &s, &len, &err);
+	pthread_mutex_unlock(&mfs_att->qmp_lock);
 	if (r)
 		return gone(r) ? (lose(err.msg), -EIO) : -EIO;
 	vmm_buf_put(out, s, len);
 	free(s);
 	return 0;
+}
+
+/* vmm_print_memslots() with QEMU's host addresses in place of ours, marked derived. */
+static int memslots_text(struct mfs *fs, struct vmm_buf *out)
+{
+	struct vmm_buf b;
+	const char *line;
+
+	vmm_buf_init(&b);
+	pthread_mutex_lock(&fs->mc->lock);
+	vmm_print_memslots(fs->mc->accel, &b);
+	vmm_buf_puts(out, "# derived: the slots QEMU registers with KVM for the \" KVM\" ranges "
+		     "of its \"memory\" view, computed by mtreefs, not read from QEMU\n");
+	for (line = b.data; line && *line; ) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
+		unsigned slot, as;
+		uint64_t gpa, size, hva;
+		int pos = 0;
+
+		if (sscanf(line, "%u %u %" SCNx64 " %" SCNx64 " %" SCNx64 "%n", &slot, &as, &gpa,
+			   &size, &hva, &pos) == 5)
+			vmm_buf_printf(out, "%5u %5u  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
+				       "%.*s", slot, as, gpa, size, mfs_attach_host_addr(hva),
+				       (int)(len - (size_t)pos), line + pos);
+		else
+			vmm_buf_put(out, line, len);
+		line += len;
+	}
+	pthread_mutex_unlock(&fs->mc->lock);
+	vmm_buf_free(&b);
+	return out->oom ? -ENOMEM : 0;
 }
 
 /* The cached text, right after a forced refresh: the model of the mount agrees with it. */
@@ -441,10 +394,10 @@ static int cached_text(struct mfs *fs, size_t which, struct vmm_buf *out)
 
 	if (refresh(fs, true) < 0)
 		return -EIO;
-	pthread_mutex_lock(&A->refresh_lock);
-	b = which == 0 ? &A->cached.tree : which == 1 ? &A->cached.flat : &A->cached.ramblock;
+	pthread_mutex_lock(&mfs_att->refresh_lock);
+	b = which == 0 ? &mfs_att->cached.tree : which == 1 ? &mfs_att->cached.flat : &mfs_att->cached.ramblock;
 	vmm_buf_put(out, text(b), b->len);
-	pthread_mutex_unlock(&A->refresh_lock);
+	pthread_mutex_unlock(&mfs_att->refresh_lock);
 	return 0;
 }
 
@@ -452,7 +405,7 @@ int mfs_attach_text(struct mfs *fs, const struct mfs_row *row, struct vmm_buf *o
 {
 	const char *p = row->pattern;
 
-	if (!A || strncmp(p, "info/", 5))
+	if (!mfs_att || strncmp(p, "info/", 5))
 		return -ENOENT;
 	p += 5;
 	if (!strcmp(p, "mtree"))
@@ -463,14 +416,8 @@ int mfs_attach_text(struct mfs *fs, const struct mfs_row *row, struct vmm_buf *o
 		return cached_text(fs, 1, out);
 	if (!strcmp(p, "ramblock"))
 		return cached_text(fs, 2, out);
-	if (!strcmp(p, "memslots")) {
-		vmm_buf_puts(out, "# derived: the slots QEMU registers with KVM for the \" KVM\" "
-			     "ranges of its \"memory\" view, computed here, not read from QEMU\n");
-		pthread_mutex_lock(&fs->mc->lock);
-		vmm_print_memslots(fs->mc->accel, out);
-		pthread_mutex_unlock(&fs->mc->lock);
-		return 0;
-	}
+	if (!strcmp(p, "memslots"))
+		return memslots_text(fs, out);
 	return -ENOENT;
 }
 
@@ -482,9 +429,9 @@ static int render_state(struct vmm_buf *out)
 	int r;
 
 	vmm_err_clear(&err);
-	pthread_mutex_lock(&A->qmp_lock);
-	r = vmm_qmp_status(A->q, state, sizeof(state), &running, &err);
-	pthread_mutex_unlock(&A->qmp_lock);
+	pthread_mutex_lock(&mfs_att->qmp_lock);
+	r = vmm_qmp_status(mfs_att->q, state, sizeof(state), &running, &err);
+	pthread_mutex_unlock(&mfs_att->qmp_lock);
 	if (r)
 		return gone(r) ? (lose(err.msg), -EIO) : -EIO;
 	vmm_buf_printf(out, "%s\n", state);
@@ -495,165 +442,38 @@ static void render_ranges(struct vmm_buf *out)
 {
 	const struct vmm_qemu_mem_range *r;
 
-	pthread_rwlock_rdlock(&A->mem_lock);
-	for (size_t i = 0; (r = vmm_qemu_mem_range(A->mem, i)); i++)
+	pthread_rwlock_rdlock(&mfs_att->mem_lock);
+	for (size_t i = 0; (r = vmm_qemu_mem_range(mfs_att->mem, i)); i++)
 		vmm_buf_printf(out, "0x%016" PRIx64 "-0x%016" PRIx64 " hva 0x%" PRIx64 " %s %s\n",
 			       r->gpa, r->gpa + r->size - 1, r->hva, r->writable ? "ram" : "rom",
 			       r->name);
-	pthread_rwlock_unlock(&A->mem_lock);
+	pthread_rwlock_unlock(&mfs_att->mem_lock);
 }
 
 int mfs_attach_info(struct mfs *fs, const char *what, struct vmm_buf *out)
 {
-	if (!A)
+	if (!mfs_att)
 		return -ENOENT;
 	if (!strcmp(what, "version"))
-		vmm_buf_printf(out, "%s\n", vmm_qmp_version(A->q, NULL, NULL, NULL));
+		vmm_buf_printf(out, "%s\n", vmm_qmp_version(mfs_att->q, NULL, NULL, NULL));
 	else if (!strcmp(what, "pid"))
-		vmm_buf_printf(out, "%d\n", (int)vmm_qmp_pid(A->q));
+		vmm_buf_printf(out, "%d\n", (int)vmm_qmp_pid(mfs_att->q));
 	else if (!strcmp(what, "machine"))
-		vmm_buf_printf(out, "%s\n", A->machine);
+		vmm_buf_printf(out, "%s\n", mfs_att->machine);
 	else if (!strcmp(what, "socket"))
-		vmm_buf_printf(out, "%s\n", A->socket);
+		vmm_buf_printf(out, "%s\n", mfs_att->socket);
 	else if (!strcmp(what, "state"))
 		return render_state(out);
 	else if (!strcmp(what, "ranges"))
 		render_ranges(out);
 	else if (!strcmp(what, "refresh"))
-		vmm_buf_printf(out, "interval_ms %u\nrefreshes %llu\nrebuilds %llu\n",
-			       A->o.refresh_ms, (unsigned long long)A->refreshes,
-			       (unsigned long long)A->rebuilds);
+		vmm_buf_printf(out, "interval_ms %u\nrefreshes %llu\nrebuilds %llu\n"
+			       "refresh_us %llu\nrebuild_us %llu\n", mfs_att->o.refresh_ms,
+			       (unsigned long long)mfs_att->refreshes, (unsigned long long)mfs_att->rebuilds,
+			       (unsigned long long)mfs_att->refresh_ns / 1000,
+			       (unsigned long long)mfs_att->rebuild_ns / 1000);
 	else
 		return -ENOENT;
 	return 0;
 }
 
-/* ---- guest RAM ---- */
-
-/* mem_lock read-held */
-static const struct blk *blk_find(const struct vmm_ramblock *rb)
-{
-	for (size_t i = 0; i < A->nr_blk; i++)
-		if (A->blk[i].rb == rb)
-			return &A->blk[i];
-	return NULL;
-}
-
-/*
- * Copy the pieces in order, stopping at the first that fails: a block QEMU
- * maps nowhere (we cannot locate it), or a write to ROM. Returns the bytes done.
- */
-static size_t copy_pieces(const struct mfs_attach_piece *p, unsigned n, char *buf, bool write,
-			  int *first_err)
-{
-	struct vmm_err err;
-	size_t done = 0;
-
-	*first_err = 0;
-	pthread_rwlock_rdlock(&A->mem_lock);
-	for (unsigned i = 0; i < n; i++) {
-		const struct blk *b = blk_find(p[i].rb);
-		uint64_t off = (uint64_t)((const char *)p[i].host - (const char *)p[i].rb->host);
-		int r;
-
-		if (!b || off + p[i].len > p[i].rb->max_length) {
-			*first_err = -EIO;
-			break;
-		}
-		if (write && !b->writable) {
-			*first_err = -EROFS;
-			break;
-		}
-		r = write ? vmm_qemu_mem_write_host(A->mem, b->hva + off, buf + done, p[i].len, &err)
-			  : vmm_qemu_mem_read_host(A->mem, b->hva + off, buf + done, p[i].len, &err);
-		if (r) {
-			*first_err = -EIO;
-			break;
-		}
-		done += p[i].len;
-	}
-	pthread_rwlock_unlock(&A->mem_lock);
-	return done;
-}
-
-/*
- * Each FUSE thread keeps its read buffer: a fresh 1 MiB malloc is a fresh
- * mmap whose pages fault in on every request, which halves the throughput.
- */
-static pthread_key_t buf_key;
-static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
-
-static void buf_key_make(void)
-{
-	pthread_key_create(&buf_key, free);
-}
-
-static char *thread_buf(size_t len)
-{
-	struct tbuf { size_t cap; char data[]; } *b;
-
-	pthread_once(&buf_once, buf_key_make);
-	b = pthread_getspecific(buf_key);
-	if (b && b->cap >= len)
-		return b->data;
-	free(b);
-	b = malloc(sizeof(*b) + (len > MFS_IO_MAX ? len : MFS_IO_MAX));
-	if (b)
-		b->cap = len > MFS_IO_MAX ? len : MFS_IO_MAX;
-	pthread_setspecific(buf_key, b);
-	return b ? b->data : NULL;
-}
-
-void mfs_attach_read(fuse_req_t req, struct mfs *fs, const struct mfs_attach_piece *p,
-		     unsigned n)
-{
-	size_t total = 0, done;
-	char *buf;
-	int e;
-
-	for (unsigned i = 0; i < n; i++)
-		total += p[i].len;
-	buf = thread_buf(total);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	done = copy_pieces(p, n, buf, false, &e);
-	if (done || !e)
-		fuse_reply_buf(req, buf, done);
-	else
-		fuse_reply_err(req, -e);
-}
-
-static void log_refusal(struct mfs *fs, const struct mfs_row *row, const char *key,
-			struct vmm_err *err)
-{
-	struct vmm_buf path;
-
-	vmm_buf_init(&path);
-	mfs_path_of(row, key, &path);
-	mfs_errlog_add(fs, path.data ? path.data : "?", "write", 5, err);
-	vmm_buf_free(&path);
-}
-
-void mfs_attach_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
-		      const struct mfs_attach_piece *p, unsigned n, const char *buf, size_t size)
-{
-	struct vmm_err err;
-	size_t done;
-	int e;
-
-	vmm_err_clear(&err);
-	if (!A->o.writable) {
-		vmm_err_set(&err, -EROFS, "guest RAM of an attached QEMU is read-only unless "
-			    "mounted with --writable-ram");
-		log_refusal(fs, row, key, &err);
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	done = copy_pieces(p, n, (char *)buf, true, &e);
-	if (done || size == 0)
-		fuse_reply_write(req, done);
-	else
-		fuse_reply_err(req, e ? -e : EIO);
-}

@@ -42,6 +42,9 @@ int mfs_attach_refuse(struct vmm_err *err);
 /* machine.c: machine/qemu/@what (version, pid, machine, state, socket, ranges, refresh). */
 int mfs_attach_info(struct mfs *fs, const char *what, struct vmm_buf *out);
 
+/* memslots.c: QEMU's host address of @local, inside a RAM block of our model. */
+uint64_t mfs_attach_host_addr(uint64_t local);
+
 /* ram.c: the data pieces of one request, copied from or to QEMU's memory. */
 struct mfs_attach_piece {
 	const struct vmm_ramblock *rb;
