@@ -362,6 +362,9 @@ report_views() {
 }
 
 # ---- 5: RAM block creation as blocks accumulate (4 KiB anonymous blocks) ----
+# ---- 6: a running QEMU mounted with --qemu ----
+. "$top/tests/bench/bench_attach.sh"
+
 bench_ramblock() {
 	b=$($BRB 500 10000 100) || die "bench_ramblock"
 	lo=$(kv lo_us "$b"); hi=$(kv hi_us "$b"); r=$(calc "$hi / $lo")
@@ -395,6 +398,7 @@ start=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_ram
 bench_qemu
+bench_attach
 bench_topo
 report_topo
 report_views

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vmm/qmp.h>
@@ -308,9 +309,17 @@ static int access_host(struct vmm_qemu_mem *m, uint64_t hva, void *buf, size_t l
 {
 	ssize_t done;
 
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)hva, len };
+
 	if (write && !(m->flags & VMM_QEMU_MEM_WRITE))
 		return vmm_err_set(err, -EPERM, "guest memory was opened read-only");
-	done = write ? pwrite(m->fd, buf, len, (off_t)hva) : pread(m->fd, buf, len, (off_t)hva);
+	/*
+	 * process_vm_readv pins QEMU's pages in batches and copies once; a
+	 * /proc/PID/mem read bounces every page through a kernel buffer.
+	 */
+	done = write ? pwrite(m->fd, buf, len, (off_t)hva) : process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+	if (!write && done < 0 && errno != EFAULT)
+		done = pread(m->fd, buf, len, (off_t)hva);
 	if (done != (ssize_t)len)
 		return vmm_err_set(err, -EIO, "QEMU's memory at host %#" PRIx64 " is gone: %s; "
 				   "refresh", hva, done < 0 ? strerror(errno) : "short transfer");
