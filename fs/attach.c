@@ -84,6 +84,12 @@ static bool buf_eq(const struct vmm_buf *a, const struct vmm_buf *b)
 	return a->len == b->len && (!a->len || !memcmp(a->data, b->data, a->len));
 }
 
+static bool texts_eq(const struct attach_texts *a, const struct attach_texts *b)
+{
+	return buf_eq(&a->tree, &b->tree) && buf_eq(&a->flat, &b->flat) &&
+	       buf_eq(&a->ramblock, &b->ramblock);
+}
+
 static const char *text(const struct vmm_buf *b)
 {
 	return b->data ? b->data : "";
@@ -169,7 +175,7 @@ static int refresh(struct mfs *fs, bool force)
 
 	pthread_mutex_lock(&mfs_att->refresh_lock);
 	t0 = now_ms();
-	if (!force && !mfs_att->stale && t0 - mfs_att->fetched_ms < (long long)mfs_att->o.refresh_ms)
+	if (!force && !mfs_att->stale && t0 - mfs_att->fetched_ms < mfs_att->o.refresh_ms)
 		goto out;	/* another thread refreshed while we waited */
 	texts_init(&t);
 	vmm_err_clear(&err);
@@ -177,8 +183,7 @@ static int refresh(struct mfs *fs, bool force)
 	pthread_mutex_lock(&mfs_att->qmp_lock);
 	r = fetch(&t, &err);
 	pthread_mutex_unlock(&mfs_att->qmp_lock);
-	if (!r && !(buf_eq(&t.tree, &mfs_att->cached.tree) && buf_eq(&t.flat, &mfs_att->cached.flat) &&
-		    buf_eq(&t.ramblock, &mfs_att->cached.ramblock))) {
+	if (!r && !texts_eq(&t, &mfs_att->cached)) {
 		r = rebuild(fs, &t, &err);
 		if (!r) {
 			texts_free(&mfs_att->cached);
@@ -187,12 +192,12 @@ static int refresh(struct mfs *fs, bool force)
 		}
 	}
 	texts_free(&t);
-	if (r) {
-		mfs_att->stale = true;
-		if (gone(r))
-			lose(err.msg);
-		else
-			syslog(LOG_WARNING, "mtreefs: refreshing QEMU's topology: %s", err.msg);
+	if (r && gone(r)) {
+		lose(err.msg);
+	} else if (r) {
+		/* keep the old model; try again after the interval, not on every lookup */
+		mfs_att->fetched_ms = t0;
+		syslog(LOG_WARNING, "mtreefs: refreshing QEMU's topology: %s", err.msg);
 	} else {
 		mfs_att->fetched_ms = t0;
 		mfs_att->refreshes++;
@@ -205,7 +210,8 @@ out:
 
 void mfs_attach_refresh(struct mfs *fs)
 {
-	if (mfs_att && !mfs_att->lost && (mfs_att->stale || now_ms() - mfs_att->fetched_ms >= (long long)mfs_att->o.refresh_ms))
+	if (mfs_att && !mfs_att->lost &&
+	    (mfs_att->stale || now_ms() - mfs_att->fetched_ms >= mfs_att->o.refresh_ms))
 		refresh(fs, false);
 }
 
@@ -264,6 +270,8 @@ static void attach_free(void)
 int mfs_attach_open(const struct mfs_attach_opts *o, struct vmm_machine **mc,
 		    struct vmm_err *err)
 {
+	const struct attach_texts *c;
+	struct vmm_mr *ram;
 	int r;
 
 	mfs_att = calloc(1, sizeof(*mfs_att));
@@ -278,23 +286,28 @@ int mfs_attach_open(const struct mfs_attach_opts *o, struct vmm_machine **mc,
 	pthread_mutex_init(&mfs_att->refresh_lock, NULL);
 	pthread_rwlock_init(&mfs_att->mem_lock, NULL);
 	texts_init(&mfs_att->cached);
+	c = &mfs_att->cached;
 	r = vmm_qmp_connect(&mfs_att->q, o->socket, 0, err);
 	if (!r)
 		r = vmm_qmp_machine(mfs_att->q, mfs_att->machine, sizeof(mfs_att->machine), err);
 	if (!r)
-		r = vmm_qemu_mem_open(&mfs_att->mem, mfs_att->q, o->writable ? VMM_QEMU_MEM_WRITE : 0, err);
+		r = vmm_qemu_mem_open(&mfs_att->mem, mfs_att->q,
+				      o->writable ? VMM_QEMU_MEM_WRITE : 0, err);
 	mfs_att->fetched_ms = now_ms();
 	if (!r)
 		r = fetch(&mfs_att->cached, err);
 	if (!r)
-		r = vmm_machine_create_qemu(text(&mfs_att->cached.tree), mfs_att->cached.tree.len,
-					    text(&mfs_att->cached.flat), mfs_att->cached.flat.len, mc, err);
+		r = vmm_machine_create_qemu(text(&c->tree), c->tree.len, text(&c->flat),
+					    c->flat.len, mc, err);
 	if (r) {
 		attach_free();
 		return r;
 	}
 	pthread_mutex_lock(&(*mc)->lock);
 	attach_blk_swap(*mc);
+	ram = vmm_mr_find((*mc)->mem, "pc.ram");	/* machine/ram_size: QEMU's -m */
+	if (ram)
+		(*mc)->ram_size = (uint64_t)ram->size;
 	pthread_mutex_unlock(&(*mc)->lock);
 	vmm_qmp_set_event_fn(mfs_att->q, on_event, NULL);
 	return 0;
@@ -375,8 +388,8 @@ static int memslots_text(struct mfs *fs, struct vmm_buf *out)
 
 		if (sscanf(line, "%u %u %" SCNx64 " %" SCNx64 " %" SCNx64 "%n", &slot, &as, &gpa,
 			   &size, &hva, &pos) == 5)
-			vmm_buf_printf(out, "%5u %5u  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
-				       "%.*s", slot, as, gpa, size, mfs_attach_host_addr(hva),
+			vmm_buf_printf(out, "%5u %5u  0x%016" PRIx64 " 0x%016" PRIx64
+				       " 0x%016" PRIx64 "%.*s", slot, as, gpa, size, mfs_attach_host_addr(hva),
 				       (int)(len - (size_t)pos), line + pos);
 		else
 			vmm_buf_put(out, line, len);
@@ -390,12 +403,14 @@ static int memslots_text(struct mfs *fs, struct vmm_buf *out)
 /* The cached text, right after a forced refresh: the model of the mount agrees with it. */
 static int cached_text(struct mfs *fs, size_t which, struct vmm_buf *out)
 {
+	const struct attach_texts *c;
 	const struct vmm_buf *b;
 
 	if (refresh(fs, true) < 0)
 		return -EIO;
 	pthread_mutex_lock(&mfs_att->refresh_lock);
-	b = which == 0 ? &mfs_att->cached.tree : which == 1 ? &mfs_att->cached.flat : &mfs_att->cached.ramblock;
+	c = &mfs_att->cached;
+	b = which == 0 ? &c->tree : which == 1 ? &c->flat : &c->ramblock;
 	vmm_buf_put(out, text(b), b->len);
 	pthread_mutex_unlock(&mfs_att->refresh_lock);
 	return 0;
@@ -469,7 +484,8 @@ int mfs_attach_info(struct mfs *fs, const char *what, struct vmm_buf *out)
 	else if (!strcmp(what, "refresh"))
 		vmm_buf_printf(out, "interval_ms %u\nrefreshes %llu\nrebuilds %llu\n"
 			       "refresh_us %llu\nrebuild_us %llu\n", mfs_att->o.refresh_ms,
-			       (unsigned long long)mfs_att->refreshes, (unsigned long long)mfs_att->rebuilds,
+			       (unsigned long long)mfs_att->refreshes,
+			       (unsigned long long)mfs_att->rebuilds,
 			       (unsigned long long)mfs_att->refresh_ns / 1000,
 			       (unsigned long long)mfs_att->rebuild_ns / 1000);
 	else

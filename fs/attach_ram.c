@@ -122,6 +122,7 @@ static const struct attach_blk *blk_find(const struct vmm_ramblock *rb)
 static size_t copy_pieces(const struct mfs_attach_piece *p, unsigned n, char *buf, bool write,
 			  int *first_err)
 {
+	struct vmm_qemu_mem *m = mfs_att->mem;
 	struct vmm_err err;
 	size_t done = 0;
 
@@ -140,8 +141,10 @@ static size_t copy_pieces(const struct mfs_attach_piece *p, unsigned n, char *bu
 			*first_err = -EROFS;
 			break;
 		}
-		r = write ? vmm_qemu_mem_write_host(mfs_att->mem, b->hva + off, buf + done, p[i].len, &err)
-			  : vmm_qemu_mem_read_host(mfs_att->mem, b->hva + off, buf + done, p[i].len, &err);
+		if (write)
+			r = vmm_qemu_mem_write_host(m, b->hva + off, buf + done, p[i].len, &err);
+		else
+			r = vmm_qemu_mem_read_host(m, b->hva + off, buf + done, p[i].len, &err);
 		if (r) {
 			*first_err = -EIO;
 			break;

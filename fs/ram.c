@@ -365,7 +365,8 @@ static void attach_io(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
 	struct mfs_attach_piece p[MFS_SEGS_MAX];
 
 	for (unsigned i = 0; i < d; i++)
-		p[i] = (struct mfs_attach_piece){ sp->segs[i].rb, sp->segs[i].host, sp->segs[i].len };
+		p[i] = (struct mfs_attach_piece){ sp->segs[i].rb, sp->segs[i].host,
+						  sp->segs[i].len };
 	if (buf)
 		mfs_attach_write(req, fs, row, key, p, d, buf, size);
 	else

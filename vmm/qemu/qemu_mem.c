@@ -317,7 +317,10 @@ static int access_host(struct vmm_qemu_mem *m, uint64_t hva, void *buf, size_t l
 	 * process_vm_readv pins QEMU's pages in batches and copies once; a
 	 * /proc/PID/mem read bounces every page through a kernel buffer.
 	 */
-	done = write ? pwrite(m->fd, buf, len, (off_t)hva) : process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+	if (write)
+		done = pwrite(m->fd, buf, len, (off_t)hva);
+	else
+		done = process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
 	if (!write && done < 0 && errno != EFAULT)
 		done = pread(m->fd, buf, len, (off_t)hva);
 	if (done != (ssize_t)len)
