@@ -19,19 +19,6 @@
 #include <vmm/machine.h>
 #include <vmm/memory.h>
 #include <vmm/qemu.h>
-#include "attach_priv.h"
-
-/**
- * struct vmm_machine_model - one imported topology and its memslot table
- * @mem, @accel, @listener: as the machine's fields of the same names
- * @next: the retired models of a machine
- */
-struct vmm_machine_model {
-	struct vmm_memory *mem;
-	struct vmm_accel *accel;
-	struct vmm_listener *listener;
-	struct vmm_machine_model *next;
-};
 
 void vmm_machine_model_free(struct vmm_machine_model *m)
 {
@@ -108,17 +95,6 @@ void vmm_machine_model_swap(struct vmm_machine *mc, struct vmm_machine_model *m)
 	mc->memory_as = vmm_as_find(mc->mem, "memory");
 	mc->io_as = vmm_as_find(mc->mem, "I/O");
 	free(m);
-}
-
-void machine_retired_free(struct vmm_machine *mc)
-{
-	struct vmm_machine_model *m = mc->retired, *next;
-
-	for (; m; m = next) {
-		next = m->next;
-		vmm_machine_model_free(m);
-	}
-	mc->retired = NULL;
 }
 
 /**

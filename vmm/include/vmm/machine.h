@@ -237,6 +237,18 @@ int vmm_devices_create(void *ctx, struct vmm_mr *mr, const char *kind, struct vm
  * needed) and swap it in with mc->lock held; the old one is kept until
  * vmm_machine_destroy(), since readers may still hold references into it.
  */
+/**
+ * struct vmm_machine_model - one imported topology and its memslot table
+ * @mem, @accel, @listener: as the machine's fields of the same names
+ * @next: the retired models of a machine (vmm_machine_destroy frees them)
+ */
+struct vmm_machine_model {
+	struct vmm_memory *mem;
+	struct vmm_accel *accel;
+	struct vmm_listener *listener;
+	struct vmm_machine_model *next;
+};
+
 int vmm_machine_create_qemu(const char *tree, size_t tree_len, const char *flat,
 			    size_t flat_len, struct vmm_machine **out, struct vmm_err *err);
 int vmm_machine_model_import(const char *tree, size_t tree_len, const char *flat,
