@@ -208,10 +208,28 @@ out:
 	return r;
 }
 
+/*
+ * Events QEMU already sent but the event thread has not read yet: read them
+ * now, so a lookup right after a device_add sees the device (one poll()).
+ */
+static void pending_events(void)
+{
+	struct pollfd p = { .fd = vmm_qmp_fd(mfs_att->q), .events = POLLIN };
+	struct vmm_err err;
+
+	if (poll(&p, 1, 0) <= 0 || pthread_mutex_trylock(&mfs_att->qmp_lock))
+		return;		/* nothing, or a refresh is reading them anyway */
+	vmm_qmp_pump(mfs_att->q, 0, &err);
+	pthread_mutex_unlock(&mfs_att->qmp_lock);
+}
+
 void mfs_attach_refresh(struct mfs *fs)
 {
-	if (mfs_att && !mfs_att->lost &&
-	    (mfs_att->stale || now_ms() - mfs_att->fetched_ms >= mfs_att->o.refresh_ms))
+	if (!mfs_att || mfs_att->lost)
+		return;
+	if (!mfs_att->stale)
+		pending_events();
+	if (mfs_att->stale || now_ms() - mfs_att->fetched_ms >= mfs_att->o.refresh_ms)
 		refresh(fs, false);
 }
 
