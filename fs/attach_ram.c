@@ -157,30 +157,51 @@ static size_t copy_pieces(const struct mfs_attach_piece *p, unsigned n, char *bu
 
 /*
  * Each FUSE thread keeps its read buffer: a fresh 1 MiB malloc is a fresh
- * mmap whose pages fault in on every request, which halves the throughput.
+ * mmap whose pages fault in on every request. It is page-aligned: the
+ * kernel copies QEMU's pages into a buffer that is not about 6x slower
+ * (measured: 1.9 vs 11 GiB/s for 1 MiB process_vm_readv).
  */
 static pthread_key_t buf_key;
 static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
 
+struct tbuf {
+	size_t cap;
+	void *data;
+};
+
+static void tbuf_free(void *p)
+{
+	struct tbuf *b = p;
+
+	if (b)
+		free(b->data);
+	free(b);
+}
+
 static void buf_key_make(void)
 {
-	pthread_key_create(&buf_key, free);
+	pthread_key_create(&buf_key, tbuf_free);
 }
 
 static char *thread_buf(size_t len)
 {
-	struct tbuf { size_t cap; char data[]; } *b;
+	size_t cap = len > MFS_IO_MAX ? len : MFS_IO_MAX;
+	struct tbuf *b;
 
 	pthread_once(&buf_once, buf_key_make);
 	b = pthread_getspecific(buf_key);
 	if (b && b->cap >= len)
 		return b->data;
-	free(b);
-	b = malloc(sizeof(*b) + (len > MFS_IO_MAX ? len : MFS_IO_MAX));
-	if (b)
-		b->cap = len > MFS_IO_MAX ? len : MFS_IO_MAX;
+	if (!b && !(b = calloc(1, sizeof(*b))))
+		return NULL;
+	free(b->data);
+	b->cap = 0;
+	if (posix_memalign(&b->data, 4096, cap))
+		b->data = NULL;
+	else
+		b->cap = cap;
 	pthread_setspecific(buf_key, b);
-	return b ? b->data : NULL;
+	return b->data;
 }
 
 void mfs_attach_read(fuse_req_t req, struct mfs *fs, const struct mfs_attach_piece *p,
