@@ -361,10 +361,10 @@ report_views() {
 		"$(verdict "$CAT_D < 250")"
 }
 
-# ---- 5: RAM block creation as blocks accumulate (4 KiB anonymous blocks) ----
 # ---- 6: a running QEMU mounted with --qemu ----
 . "$top/tests/bench/bench_attach.sh"
 
+# ---- 5: RAM block creation as blocks accumulate (4 KiB anonymous blocks) ----
 bench_ramblock() {
 	b=$($BRB 500 10000 100) || die "bench_ramblock"
 	lo=$(kv lo_us "$b"); hi=$(kv hi_us "$b"); r=$(calc "$hi / $lo")
