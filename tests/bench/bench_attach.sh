@@ -92,6 +92,7 @@ bench_attach() {
 			">= 0.75x process_vm_readv, >= 10x pmemsave, refresh < 10 ms" "n/a"
 		return
 	fi
+	t_tmpdir
 	reps=3; [ "$QUICK" = 1 ] && reps=1
 	attach_qemu pc -m 1G -mem-prealloc
 	ram=$MNT/ramblocks/pc.ram/ram
