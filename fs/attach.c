@@ -5,7 +5,7 @@
  * the importer from QEMU's `info mtree -D` and `-f` read over QMP
  * (vmm_machine_create_qemu); guest RAM is read in place through QEMU's
  * /proc/PID/mem (vmm_qemu_mem_*). Freshness: lookup, opendir and open
- * re-read QEMU's three texts when the cached ones are older than --refresh
+ * re-read QEMU's two texts when the cached ones are older than --refresh
  * or an event (DEVICE_ADDED, DEVICE_DELETED, RESET, STOP, RESUME, SHUTDOWN)
  * said the topology may have changed; only when a text differs is a new
  * model imported and swapped in under the topology lock (guest BAR and PAM
@@ -69,14 +69,12 @@ static void texts_init(struct attach_texts *t)
 {
 	vmm_buf_init(&t->tree);
 	vmm_buf_init(&t->flat);
-	vmm_buf_init(&t->ramblock);
 }
 
 static void texts_free(struct attach_texts *t)
 {
 	vmm_buf_free(&t->tree);
 	vmm_buf_free(&t->flat);
-	vmm_buf_free(&t->ramblock);
 }
 
 static bool buf_eq(const struct vmm_buf *a, const struct vmm_buf *b)
@@ -86,8 +84,7 @@ static bool buf_eq(const struct vmm_buf *a, const struct vmm_buf *b)
 
 static bool texts_eq(const struct attach_texts *a, const struct attach_texts *b)
 {
-	return buf_eq(&a->tree, &b->tree) && buf_eq(&a->flat, &b->flat) &&
-	       buf_eq(&a->ramblock, &b->ramblock);
+	return buf_eq(&a->tree, &b->tree) && buf_eq(&a->flat, &b->flat);
 }
 
 static const char *text(const struct vmm_buf *b)
@@ -114,20 +111,17 @@ static bool gone(int r)
 	return r == -ECONNRESET || r == -EPIPE || r == -EPROTO;
 }
 
-/* QEMU's three texts of this instant (qmp_lock held): 3 HMP round trips. */
+/*
+ * QEMU's texts of this instant (qmp_lock held): 2 HMP round trips. Every
+ * change of the topology shows in `info mtree -D` (a RAM block resized
+ * changes its region's size there too), so `info ramblock` is not needed
+ * to notice one; info/ramblock asks for it when opened.
+ */
 static int fetch(struct attach_texts *t, struct vmm_err *err)
 {
-	char *rb;
-	size_t len;
 	int r = vmm_qmp_mtree(mfs_att->q, &t->tree, &t->flat, err);
 
-	if (!r)
-		r = vmm_qmp_hmp(mfs_att->q, "info ramblock", &rb, &len, err);
-	if (!r) {
-		vmm_buf_put(&t->ramblock, rb, len);
-		free(rb);
-	}
-	if (!r && (t->tree.oom || t->flat.oom || t->ramblock.oom))
+	if (!r && (t->tree.oom || t->flat.oom))
 		r = vmm_err_set(err, -ENOMEM, "out of memory");
 	return r;
 }
@@ -428,7 +422,7 @@ static int cached_text(struct mfs *fs, size_t which, struct vmm_buf *out)
 		return -EIO;
 	pthread_mutex_lock(&mfs_att->refresh_lock);
 	c = &mfs_att->cached;
-	b = which == 0 ? &c->tree : which == 1 ? &c->flat : &c->ramblock;
+	b = which == 0 ? &c->tree : &c->flat;
 	vmm_buf_put(out, text(b), b->len);
 	pthread_mutex_unlock(&mfs_att->refresh_lock);
 	return 0;
@@ -448,7 +442,7 @@ int mfs_attach_text(struct mfs *fs, const struct mfs_row *row, struct vmm_buf *o
 	if (!strcmp(p, "flatview"))
 		return cached_text(fs, 1, out);
 	if (!strcmp(p, "ramblock"))
-		return cached_text(fs, 2, out);
+		return hmp_text("info ramblock", out);
 	if (!strcmp(p, "memslots"))
 		return memslots_text(fs, out);
 	return -ENOENT;

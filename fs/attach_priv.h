@@ -23,7 +23,7 @@ struct attach_blk {
 };
 
 struct attach_texts {
-	struct vmm_buf tree, flat, ramblock;
+	struct vmm_buf tree, flat;	/* info mtree -D, -f */
 };
 
 struct mfs_attach {
