@@ -19,6 +19,7 @@
 #include <vmm/ctl.h>
 #include <vmm/memory.h>
 
+#include "attach.h"
 #include "files.h"
 
 /**
@@ -38,7 +39,9 @@ static int ctl_exec(struct mfs *fs, const char *region, const char *text, size_t
 	int rc;
 
 	vmm_err_clear(err);
-	rc = vmm_ctl_exec(&ctx, text, len, err);
+	rc = mfs_attach_refuse(err);	/* an attached QEMU is changed in QEMU */
+	if (rc == 0)
+		rc = vmm_ctl_exec(&ctx, text, len, err);
 	*line = ctx.line;
 	if (rc < 0 && !err->code)
 		err->code = rc;

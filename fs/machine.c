@@ -15,10 +15,15 @@
 #include <vmm/kvm.h>
 #include <vmm/machine.h>
 
+#include "attach.h"
 #include "files.h"
 #include "passthrough.h"
 
-static MFS_RENDER(r_m_accel) { vmm_buf_printf(out, "%s\n", vmm_accel_name(fs->mc->accel)); return 0; }
+static MFS_RENDER(r_m_accel)
+{
+	vmm_buf_printf(out, "%s\n", mfs_attached() ? "qemu" : vmm_accel_name(fs->mc->accel));
+	return 0;
+}
 static MFS_RENDER(r_m_ram_size) { vmm_buf_printf(out, "0x%" PRIx64 "\n", fs->mc->ram_size); return 0; }
 
 /* The daemon's own inode table: a long-running mount must not grow it without bound. */
@@ -64,7 +69,9 @@ static MFS_WRITE(w_m_ctl)
 	memcpy(cmd, buf, n);
 	cmd[n] = 0;
 	vmm_err_clear(err);
-	rc = vmm_machine_ctl(fs->mc, cmd, err);
+	rc = mfs_attach_refuse(err);
+	if (rc == 0)
+		rc = vmm_machine_ctl(fs->mc, cmd, err);
 	if (rc < 0) {
 		if (!err->code)
 			err->code = rc;
@@ -144,6 +151,19 @@ VCPU(r_vcpu_hlt_exits, "%" PRIu64, vi.hlt_exits)
 VCPU(r_vcpu_rip, "0x%" PRIx64, vi.rip)
 VCPU(r_vcpu_last_error, "%s", vi.last_error)
 
+/* machine/qemu/: what the mount is attached to (fs/attach.c), present only then. */
+static MFS_PRESENT(p_qemu) { return mfs_attached(); }
+#define QEMU_ROW(name) static MFS_RENDER(r_qemu_##name) { return mfs_attach_info(fs, #name, out); }
+QEMU_ROW(version)
+QEMU_ROW(pid)
+QEMU_ROW(machine)
+QEMU_ROW(state)
+QEMU_ROW(socket)
+QEMU_ROW(ranges)
+QEMU_ROW(refresh)
+#define QEMU_FILE(name) { .pattern = "machine/qemu/" #name, .mode = RO, \
+	.flags = MFS_NOLOCK | MFS_BIG, .present = p_qemu, .render = r_qemu_##name }
+
 const struct mfs_row mfs_machine_rows[] = {
 	{ .pattern = "machine", .mode = DIR_ },
 	{ .pattern = "machine/accel", .mode = RO, .render = r_m_accel },
@@ -162,6 +182,9 @@ const struct mfs_row mfs_machine_rows[] = {
 	{ .pattern = "machine/daemon", .mode = DIR_ },
 	{ .pattern = "machine/daemon/inodes", .mode = RO, .flags = MFS_NOLOCK | MFS_BIG, .render = r_daemon_inodes },
 	{ .pattern = "machine/daemon/passthrough", .mode = RO, .flags = MFS_NOLOCK | MFS_BIG, .render = r_daemon_passthrough },
+	{ .pattern = "machine/qemu", .mode = DIR_, .present = p_qemu },
+	QEMU_FILE(version), QEMU_FILE(pid), QEMU_FILE(machine), QEMU_FILE(state),
+	QEMU_FILE(socket), QEMU_FILE(ranges), QEMU_FILE(refresh),
 	{ .pattern = "machine/vcpus", .mode = DIR_ },
 	{ .pattern = "machine/vcpus/*", .mode = DIR_, .list = l_vcpu, .find = f_vcpu },
 	{ .pattern = "machine/vcpus/*/state", .mode = RO, .flags = MFS_NOLOCK, .render = r_vcpu_state },

@@ -30,6 +30,7 @@
 #include <vmm/machine.h>
 #include <vmm/path.h>
 
+#include "attach.h"
 #include "mtreefs.h"
 
 #define MTREEFS_VERSION "0.1"
@@ -45,6 +46,7 @@ struct cli {
 	const char *mnt;
 	char mnt_real[PATH_MAX];	/* resolved before mounting: never a request to ourselves */
 	struct vmm_machine_opts mo;
+	struct mfs_attach_opts attach;
 	mode_t ram_mode;
 	size_t max_pinned;
 	bool foreground;
@@ -66,6 +68,9 @@ static void usage(FILE *f)
 		"  --accel A          kvm, none or auto (default: kvm when /dev/kvm works)\n"
 		"  --script FILE      build the topology from a control script\n"
 		"  --qemu-dump DIR    import QEMU's info mtree -D (and -f) text from DIR\n"
+		"  --qemu SOCKET      attach to the running QEMU at this QMP socket instead\n"
+		"  --refresh MS       with --qemu: re-read its topology when older (default 200)\n"
+		"  --writable-ram     with --qemu: let ram files write QEMU's guest RAM\n"
 		"  --ram-mode MODE    permission bits of the ram files (octal, default 0600;\n"
 		"                     others need -o allow_other too); ctl stays owner-only\n"
 		"  -f                 stay in the foreground\n"
@@ -114,6 +119,19 @@ static int check_backend(const char *b)
 	return -1;
 }
 
+static int parse_ms(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > 3600000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
@@ -124,6 +142,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "script", required_argument, NULL, 's' },
 		{ "qemu-dump", required_argument, NULL, 'q' },
 		{ "ram-mode", required_argument, NULL, 'r' },
+		{ "qemu", required_argument, NULL, 'Q' },
+		{ "refresh", required_argument, NULL, 'R' },
+		{ "writable-ram", no_argument, NULL, 'W' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -176,6 +197,14 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 				return 2;
 			}
 			break;
+		case 'Q': c->attach.socket = optarg; break;
+		case 'R':
+			if (parse_ms(optarg, &c->attach.refresh_ms) < 0) {
+				fprintf(stderr, "mtreefs: bad --refresh '%s': milliseconds\n", optarg);
+				return 2;
+			}
+			break;
+		case 'W': c->attach.writable = true; break;
 		case 'f': c->foreground = true; break;
 		case 'd': c->debug = c->foreground = true; break;
 		case 'o':
@@ -192,6 +221,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		return 2;
 	}
 	c->mnt = argv[optind];
+	if (c->attach.socket && (c->mo.script || c->mo.qemu_dump)) {
+		fprintf(stderr, "mtreefs: --qemu shows a running QEMU: no --script or --qemu-dump\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -453,8 +486,10 @@ static int run(struct cli *c)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	vmm_err_clear(&err);
-	if (vmm_machine_create(&c->mo, &fs.mc, &err) < 0) {
-		fprintf(stderr, "mtreefs: cannot build the machine: %s\n", err.msg);
+	if (c->attach.socket ? mfs_attach_open(&c->attach, &fs.mc, &err) < 0 :
+	    vmm_machine_create(&c->mo, &fs.mc, &err) < 0) {
+		fprintf(stderr, "mtreefs: cannot %s: %s\n", c->attach.socket ? "attach to QEMU" :
+			"build the machine", err.msg);
 		return 1;
 	}
 	fs.mem = fs.mc->mem;
@@ -483,6 +518,8 @@ static int run(struct cli *c)
 		fprintf(stderr, "mtreefs: cannot set signal handlers\n");
 		goto out_unmount;
 	}
+	if (mfs_attach_start(&fs, se) < 0)
+		goto out_unmount;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* A positive result is the signal that ended the loop: a clean stop. */
 	rc = serve(se) < 0 ? 1 : 0;
@@ -491,6 +528,7 @@ static int run(struct cli *c)
 			"(see the line above); unmounting\n", c->mnt);
 	fuse_remove_signal_handlers(se);
 out_unmount:
+	rc = mfs_attach_stop(rc);
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
 	unlock_mountpoint();	/* a new daemon may mount here while this one tears down */
@@ -499,13 +537,15 @@ out_ino:
 	mfs_ino_fini(&fs);
 out_machine:
 	vmm_machine_destroy(fs.mc);
+	mfs_attach_close();
 	mfs_errlog_fini(&fs);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL), .ram_mode = 0600 };
+	struct cli c = { .fargs = FUSE_ARGS_INIT(0, NULL), .ram_mode = 0600,
+			 .attach.refresh_ms = MFS_ATTACH_REFRESH_MS };
 	int rc = 1;
 
 	vmm_machine_opts_default(&c.mo);
@@ -527,6 +567,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mtreefs: mountpoint %s: %s\n", c.mnt, strerror(errno));
 		goto out;
 	}
+	/* the daemon moves to /: a relative mountpoint would not unmount at the end */
+	c.mnt = c.mnt_real;
 	if (lock_mountpoint(c.mnt, c.mnt_real) < 0)
 		goto out;
 	if (fuse_mount_at(c.mnt_real, NULL)) {

@@ -13,6 +13,7 @@
 #include <vmm/kvm.h>
 #include <vmm/machine.h>
 
+#include "attach.h"
 #include "files.h"
 
 static MFS_LIST(l_slot)
@@ -44,7 +45,7 @@ SLOT_NUM(r_slot_slot, "%u", s->slot)
 SLOT_NUM(r_slot_as_id, "%u", (unsigned)s->as_id)
 SLOT_NUM(r_slot_gpa, "0x%" PRIx64, s->gpa)
 SLOT_NUM(r_slot_size, "0x%" PRIx64, s->size)
-SLOT_NUM(r_slot_hva, "0x%" PRIx64, s->hva)
+SLOT_NUM(r_slot_hva, "0x%" PRIx64, mfs_attach_host_addr(s->hva))
 SLOT_NUM(r_slot_flags, "0x%x", s->flags)
 
 static MFS_PRESENT(p_slot_logging)

@@ -27,6 +27,7 @@
 
 #include <vmm/machine.h>
 
+#include "attach.h"
 #include "ctl_file.h"
 #include "mtreefs.h"
 #include "ram_priv.h"
@@ -96,6 +97,8 @@ static int stat_of(struct mfs *fs, const struct mfs_row *row, const char *key, f
 		st->st_size = (off_t)size;
 		return rc;
 	}
+	if (row->render && mfs_attach_serves(row))
+		return 0;	/* QEMU's text of the moment: its size is known at open */
 	if (row->render && (row->flags & MFS_TOPO)) {
 		struct mfs_render *r;
 		int rc = mfs_render_get(fs, row, key, &r);
@@ -168,7 +171,10 @@ static void mfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	const struct mfs_row *prow, *row;
 	struct vmm_buf ckey;
 	char *pkey;
-	int rc = node_of(fs, parent, &prow, &pkey);
+	int rc;
+
+	mfs_attach_refresh(fs);		/* an attached QEMU: its topology of now */
+	rc = node_of(fs, parent, &prow, &pkey);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -266,7 +272,10 @@ static void mfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	uint64_t *held = NULL;
 	size_t nr_held = 0;
 	char *key;
-	int rc = node_of(fs, ino, &row, &key);
+	int rc;
+
+	mfs_attach_refresh(fs);
+	rc = node_of(fs, ino, &row, &key);
 
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
@@ -356,7 +365,10 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	const struct mfs_row *row;
 	struct mfs_fh *fh = NULL;
 	char *key;
-	int rc = node_of(fs, ino, &row, &key);
+	int rc;
+
+	mfs_attach_refresh(fs);
+	rc = node_of(fs, ino, &row, &key);
 
 	if (rc < 0)
 		goto fail;
@@ -372,11 +384,15 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (rc < 0)
 			goto fail_fh;
 	}
-	/* The snapshot a reader sees: rendered once, here, or shared at this generation. */
+	/*
+	 * The snapshot a reader sees: an attached QEMU's own text, or rendered
+	 * once, here, or shared at this generation.
+	 */
 	if (row->render && (fi->flags & O_ACCMODE) != O_WRONLY) {
-		if (row->flags & MFS_TOPO)
+		rc = mfs_attach_text(fs, row, &fh->buf);
+		if (rc == -ENOENT && (row->flags & MFS_TOPO))
 			rc = mfs_render_get(fs, row, key, &fh->shared);
-		else
+		else if (rc == -ENOENT)
 			rc = render(fs, row, key, &fh->buf);
 		if (rc < 0)
 			goto fail_fh;

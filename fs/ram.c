@@ -30,6 +30,7 @@
 #include <vmm/memory.h>
 #include <vmm/ramblock.h>
 
+#include "attach.h"
 #include "mtreefs.h"
 #include "ram_priv.h"
 
@@ -417,6 +418,21 @@ static unsigned data_segs(const struct span *sp)
 	return d;
 }
 
+/* An attached QEMU: the data pieces are copied from or to its memory (fs/attach.c). */
+static void attach_io(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		      const struct span *sp, unsigned d, const char *buf, size_t size)
+{
+	struct mfs_attach_piece p[MFS_SEGS_MAX];
+
+	for (unsigned i = 0; i < d; i++)
+		p[i] = (struct mfs_attach_piece){ sp->segs[i].rb, sp->segs[i].host,
+						  sp->segs[i].len };
+	if (buf)
+		mfs_attach_write(req, fs, row, key, p, d, buf, size);
+	else
+		mfs_attach_read(req, fs, p, d);
+}
+
 /* Guest memory goes out without an extra copy: the reply points into the mapping. */
 void mfs_ram_read_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *row,
 			const char *key, const struct mfs_ram_bind *b, size_t size, off_t off)
@@ -440,6 +456,8 @@ void mfs_ram_read_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *ro
 		fuse_reply_buf(req, NULL, 0);
 	} else if (d == 0) {
 		fuse_reply_err(req, EIO);
+	} else if (mfs_attached()) {
+		attach_io(req, fs, row, key, &sp, d, NULL, 0);
 	} else {
 		bv->count = d;
 		for (unsigned i = 0; i < d; i++) {
@@ -528,6 +546,11 @@ void mfs_ram_write_bound(fuse_req_t req, struct mfs *fs, const struct mfs_row *r
 	}
 	vmm_err_clear(&err);
 	d = data_segs(&sp);
+	if (mfs_attached()) {
+		attach_io(req, fs, row, key, &sp, d, buf, size);
+		segs_release(sp.segs, (unsigned)sp.n);
+		return;
+	}
 	for (i = 0; i < d && !sp.segs[i].ro_fd; i++) {
 		n = host_store(sp.segs[i].host, buf + done, sp.segs[i].len);
 		if (n > 0)

@@ -399,6 +399,9 @@ report_views() {
 		"$(verdict "$CAT_D < 250")"
 }
 
+# ---- 6: a running QEMU mounted with --qemu ----
+. "$top/tests/bench/bench_attach.sh"
+
 # ---- 5: RAM block creation as blocks accumulate (4 KiB anonymous blocks) ----
 bench_ramblock() {
 	b=$($BRB 500 10000 100) || die "bench_ramblock"
@@ -433,6 +436,7 @@ start=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_ram
 bench_qemu
+bench_attach
 bench_topo
 report_topo
 report_views

@@ -288,6 +288,16 @@ int vmm_machine_create(const struct vmm_machine_opts *o, struct vmm_machine **ou
 	return 0;
 }
 
+static void model_fini(struct vmm_memory *mem, struct vmm_accel *accel, struct vmm_listener *l)
+{
+	if (l) {
+		vmm_memory_listener_unregister(mem, l);
+		vmm_kvm_listener_free(l);
+	}
+	vmm_accel_free(accel);
+	vmm_memory_free(mem);
+}
+
 /**
  * vmm_machine_destroy() - stop the vCPUs and free everything
  * @mc: the machine (may be NULL)
@@ -302,12 +312,12 @@ void vmm_machine_destroy(struct vmm_machine *mc)
 	for (unsigned i = 0; i < mc->nr_vcpus; i++)
 		vcpu_free(mc->vcpus[i]);
 	free(mc->vcpus);
-	if (mc->kvm_listener) {
-		vmm_memory_listener_unregister(mc->mem, mc->kvm_listener);
-		vmm_kvm_listener_free(mc->kvm_listener);
+	model_fini(mc->mem, mc->accel, mc->kvm_listener);
+	for (struct vmm_machine_model *m = mc->retired, *next; m; m = next) {
+		next = m->next;		/* an attached QEMU's replaced models (attach.c) */
+		model_fini(m->mem, m->accel, m->listener);
+		free(m);
 	}
-	vmm_accel_free(mc->accel);
-	vmm_memory_free(mc->mem);
 	probe_box_fini(&p->probe);
 	pthread_mutex_destroy(&p->console.lock);
 	pthread_mutex_destroy(&mc->lock);

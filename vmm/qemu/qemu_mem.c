@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vmm/qmp.h>
@@ -296,4 +297,46 @@ int vmm_qemu_mem_write(struct vmm_qemu_mem *m, uint64_t gpa, const void *buf, si
 		return vmm_err_set(err, -EPERM, "guest memory was opened read-only");
 	r = check_writable(m, gpa, len, err);
 	return r ? r : access_span(m, gpa, (void *)buf, len, true, err);
+}
+
+/*
+ * By QEMU's host address: a mounted QEMU reads a RAM block as a whole, also
+ * the parts no guest address maps (QEMU's block is one mapping, so its base
+ * follows from any mapped piece). The caller bounds @hva by the block.
+ */
+static int access_host(struct vmm_qemu_mem *m, uint64_t hva, void *buf, size_t len, bool write,
+		       struct vmm_err *err)
+{
+	ssize_t done;
+
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)hva, len };
+
+	if (write && !(m->flags & VMM_QEMU_MEM_WRITE))
+		return vmm_err_set(err, -EPERM, "guest memory was opened read-only");
+	/*
+	 * process_vm_readv pins QEMU's pages in batches and copies once; a
+	 * /proc/PID/mem read bounces every page through a kernel buffer.
+	 */
+	if (write)
+		done = pwrite(m->fd, buf, len, (off_t)hva);
+	else
+		done = process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+	if (!write && done < 0 && errno != EFAULT)
+		done = pread(m->fd, buf, len, (off_t)hva);
+	if (done != (ssize_t)len)
+		return vmm_err_set(err, -EIO, "QEMU's memory at host %#" PRIx64 " is gone: %s; "
+				   "refresh", hva, done < 0 ? strerror(errno) : "short transfer");
+	return 0;
+}
+
+int vmm_qemu_mem_read_host(struct vmm_qemu_mem *m, uint64_t hva, void *buf, size_t len,
+			   struct vmm_err *err)
+{
+	return access_host(m, hva, buf, len, false, err);
+}
+
+int vmm_qemu_mem_write_host(struct vmm_qemu_mem *m, uint64_t hva, const void *buf, size_t len,
+			    struct vmm_err *err)
+{
+	return access_host(m, hva, (void *)buf, len, true, err);
 }

@@ -69,6 +69,7 @@ struct vmm_as;
 struct vmm_listener;
 struct vmm_mr;
 struct vmm_vcpu;
+struct vmm_machine_model;
 
 enum vmm_vcpu_state { VMM_VCPU_STOPPED, VMM_VCPU_RUNNING, VMM_VCPU_PAUSED,
 		      VMM_VCPU_HALTED, VMM_VCPU_SHUTDOWN, VMM_VCPU_ERROR };
@@ -109,6 +110,7 @@ struct vmm_machine {
 	struct vmm_vcpu **vcpus;
 	pthread_mutex_t lock;		/* the topology lock: writers exclusive */
 	void *priv;
+	struct vmm_machine_model *retired;	/* attached QEMU: replaced models (attach.c) */
 };
 
 void vmm_machine_opts_default(struct vmm_machine_opts *o);
@@ -235,6 +237,32 @@ const struct vmm_device_kind *vmm_device_kind_at(unsigned i);
  * idle).
  */
 int vmm_devices_create(void *ctx, struct vmm_mr *mr, const char *kind, struct vmm_err *err);
+
+/*
+ * A machine mirroring a running QEMU (vmm/machine/attach.c): built from
+ * QEMU's `info mtree -D` and `-f` texts by the importer, no vCPU, the soft
+ * memslot table. When QEMU's topology changes, import a new model (no lock
+ * needed) and swap it in with mc->lock held; the old one is kept until
+ * vmm_machine_destroy(), since readers may still hold references into it.
+ */
+/**
+ * struct vmm_machine_model - one imported topology and its memslot table
+ * @mem, @accel, @listener: as the machine's fields of the same names
+ * @next: the retired models of a machine (vmm_machine_destroy frees them)
+ */
+struct vmm_machine_model {
+	struct vmm_memory *mem;
+	struct vmm_accel *accel;
+	struct vmm_listener *listener;
+	struct vmm_machine_model *next;
+};
+
+int vmm_machine_create_qemu(const char *tree, size_t tree_len, const char *flat,
+			    size_t flat_len, struct vmm_machine **out, struct vmm_err *err);
+int vmm_machine_model_import(const char *tree, size_t tree_len, const char *flat,
+			     size_t flat_len, struct vmm_machine_model **out, struct vmm_err *err);
+void vmm_machine_model_free(struct vmm_machine_model *m);
+void vmm_machine_model_swap(struct vmm_machine *mc, struct vmm_machine_model *m);
 
 /* The firmware image (built from vmm/firmware/ at build time). */
 extern const unsigned char vmm_firmware_start[], vmm_firmware_end[];

@@ -241,5 +241,15 @@ int vmm_qemu_mem_read(struct vmm_qemu_mem *m, uint64_t gpa, void *buf, size_t le
  */
 int vmm_qemu_mem_write(struct vmm_qemu_mem *m, uint64_t gpa, const void *buf, size_t len,
 		       struct vmm_err *err);
+/*
+ * The same at QEMU's host address @hva (inside one of its RAM blocks, which
+ * the caller bounds): for a block read whole, including parts no guest
+ * address maps. -EIO when the mapping is gone; writes -EPERM unless opened
+ * with VMM_QEMU_MEM_WRITE (the caller checks that the block is RAM).
+ */
+int vmm_qemu_mem_read_host(struct vmm_qemu_mem *m, uint64_t hva, void *buf, size_t len,
+			   struct vmm_err *err);
+int vmm_qemu_mem_write_host(struct vmm_qemu_mem *m, uint64_t hva, const void *buf, size_t len,
+			    struct vmm_err *err);
 
 #endif

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest RAM of an attached QEMU (mtreefs(1), ATTACHING TO QEMU): fs/ram.c
+ * cuts a request into pieces of our model's RAM blocks as for a machine of
+ * its own, and the bytes of each piece come from (or go to) the same block
+ * in QEMU, at the host address the block table says: QEMU's address of a
+ * mapped byte (gpa2hva) minus its offset in the block, since a QEMU RAM
+ * block is one mapping. The table is rebuilt with each model, under the
+ * topology lock, and swapped under mem_lock.
+ */
+#define FUSE_USE_VERSION 312
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmm/flatview.h>
+#include <vmm/machine.h>
+#include <vmm/memory.h>
+#include <vmm/ramblock.h>
+
+#include "attach_priv.h"
+
+/* The block table of the machine's current model (topology lock held). */
+static int blk_table(struct vmm_machine *mc, struct attach_blk **out, size_t *nr)
+{
+	struct vmm_flatview *fv = mc->memory_as ? vmm_as_get_flatview(mc->memory_as) : NULL;
+	struct attach_blk *t = calloc(fv ? fv->nr + 1 : 1, sizeof(*t));
+	size_t n = 0;
+
+	if (!t) {
+		if (fv)
+			vmm_flatview_unref(fv);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; fv && i < fv->nr; i++) {
+		const struct vmm_flat_range *fr = vmm_flatview_range(fv, i);
+		const struct vmm_ramblock *rb = fr->mr->rb;
+		const struct vmm_qemu_mem_range *qr = NULL;
+		uint64_t gpa = (uint64_t)fr->start, boff;
+		size_t j, k;
+
+		if (!rb || !rb->host || !vmm_mr_reads_ram(fr->mr, fr->romd_mode))
+			continue;
+		for (k = 0; k < n && t[k].rb != rb; k++)
+			;
+		for (j = 0; k == n && (qr = vmm_qemu_mem_range(mfs_att->mem, j)); j++)
+			if (gpa >= qr->gpa && gpa - qr->gpa < qr->size)
+				break;
+		if (k < n || !qr)
+			continue;	/* known, or QEMU maps no RAM there */
+		boff = (uint64_t)((char *)vmm_flat_range_host(fr, fr->start) - (char *)rb->host);
+		t[n].rb = rb;
+		t[n].hva = qr->hva + (gpa - qr->gpa) - boff;
+		t[n].writable = qr->writable;
+		n++;
+	}
+	if (fv)
+		vmm_flatview_unref(fv);
+	*out = t;
+	*nr = n;
+	return 0;
+}
+
+/* Swap in the new block table (topology lock held). */
+void attach_blk_swap(struct vmm_machine *mc)
+{
+	struct attach_blk *t, *old;
+	size_t n;
+
+	if (blk_table(mc, &t, &n) < 0)
+		return;		/* keep the old table: reads of new blocks fail with EIO */
+	pthread_rwlock_wrlock(&mfs_att->mem_lock);
+	old = mfs_att->blk;
+	mfs_att->blk = t;
+	mfs_att->nr_blk = n;
+	pthread_rwlock_unlock(&mfs_att->mem_lock);
+	free(old);
+}
+
+/**
+ * mfs_attach_host_addr() - QEMU's host address for one of our model's
+ * @local: an address inside a RAM block of the current model (topology lock held)
+ *
+ * Return: where QEMU keeps that byte, or @local when not attached or unknown.
+ */
+uint64_t mfs_attach_host_addr(uint64_t local)
+{
+	uint64_t hva = local;
+
+	if (!mfs_att)
+		return local;
+	pthread_rwlock_rdlock(&mfs_att->mem_lock);
+	for (size_t i = 0; i < mfs_att->nr_blk; i++) {
+		uint64_t base = (uint64_t)(uintptr_t)mfs_att->blk[i].rb->host;
+
+		if (local >= base && local - base < mfs_att->blk[i].rb->max_length) {
+			hva = mfs_att->blk[i].hva + (local - base);
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&mfs_att->mem_lock);
+	return hva;
+}
+
+/* ---- guest RAM ---- */
+
+/* mem_lock read-held */
+static const struct attach_blk *blk_find(const struct vmm_ramblock *rb)
+{
+	for (size_t i = 0; i < mfs_att->nr_blk; i++)
+		if (mfs_att->blk[i].rb == rb)
+			return &mfs_att->blk[i];
+	return NULL;
+}
+
+/*
+ * Copy the pieces in order, stopping at the first that fails: a block QEMU
+ * maps nowhere (we cannot locate it), or a write to ROM. Returns the bytes done.
+ */
+static size_t copy_pieces(const struct mfs_attach_piece *p, unsigned n, char *buf, bool write,
+			  int *first_err)
+{
+	struct vmm_qemu_mem *m = mfs_att->mem;
+	struct vmm_err err;
+	size_t done = 0;
+
+	*first_err = 0;
+	pthread_rwlock_rdlock(&mfs_att->mem_lock);
+	for (unsigned i = 0; i < n; i++) {
+		const struct attach_blk *b = blk_find(p[i].rb);
+		uint64_t off = (uint64_t)((const char *)p[i].host - (const char *)p[i].rb->host);
+		int r;
+
+		if (!b || off + p[i].len > p[i].rb->max_length) {
+			*first_err = -EIO;
+			break;
+		}
+		if (write && !b->writable) {
+			*first_err = -EROFS;
+			break;
+		}
+		if (write)
+			r = vmm_qemu_mem_write_host(m, b->hva + off, buf + done, p[i].len, &err);
+		else
+			r = vmm_qemu_mem_read_host(m, b->hva + off, buf + done, p[i].len, &err);
+		if (r) {
+			*first_err = -EIO;
+			break;
+		}
+		done += p[i].len;
+	}
+	pthread_rwlock_unlock(&mfs_att->mem_lock);
+	return done;
+}
+
+/*
+ * Each FUSE thread keeps its read buffer: a fresh 1 MiB malloc is a fresh
+ * mmap whose pages fault in on every request. It is page-aligned: the
+ * kernel copies QEMU's pages into a buffer that is not about 6x slower
+ * (measured: 1.9 vs 11 GiB/s for 1 MiB process_vm_readv).
+ */
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+struct tbuf {
+	size_t cap;
+	void *data;
+};
+
+static void tbuf_free(void *p)
+{
+	struct tbuf *b = p;
+
+	if (b)
+		free(b->data);
+	free(b);
+}
+
+static void buf_key_make(void)
+{
+	pthread_key_create(&buf_key, tbuf_free);
+}
+
+static char *thread_buf(size_t len)
+{
+	size_t cap = len > MFS_IO_MAX ? len : MFS_IO_MAX;
+	struct tbuf *b;
+
+	pthread_once(&buf_once, buf_key_make);
+	b = pthread_getspecific(buf_key);
+	if (b && b->cap >= len)
+		return b->data;
+	if (!b && !(b = calloc(1, sizeof(*b))))
+		return NULL;
+	free(b->data);
+	b->cap = 0;
+	if (posix_memalign(&b->data, 4096, cap))
+		b->data = NULL;
+	else
+		b->cap = cap;
+	pthread_setspecific(buf_key, b);
+	return b->data;
+}
+
+void mfs_attach_read(fuse_req_t req, struct mfs *fs, const struct mfs_attach_piece *p,
+		     unsigned n)
+{
+	size_t total = 0, done;
+	char *buf;
+	int e;
+
+	for (unsigned i = 0; i < n; i++)
+		total += p[i].len;
+	buf = thread_buf(total);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	done = copy_pieces(p, n, buf, false, &e);
+	if (done || !e)
+		fuse_reply_buf(req, buf, done);
+	else
+		fuse_reply_err(req, -e);
+}
+
+static void log_refusal(struct mfs *fs, const struct mfs_row *row, const char *key,
+			struct vmm_err *err)
+{
+	struct vmm_buf path;
+
+	vmm_buf_init(&path);
+	mfs_path_of(row, key, &path);
+	mfs_errlog_add(fs, path.data ? path.data : "?", "write", 5, err);
+	vmm_buf_free(&path);
+}
+
+void mfs_attach_write(fuse_req_t req, struct mfs *fs, const struct mfs_row *row, const char *key,
+		      const struct mfs_attach_piece *p, unsigned n, const char *buf, size_t size)
+{
+	struct vmm_err err;
+	size_t done;
+	int e;
+
+	vmm_err_clear(&err);
+	if (!mfs_att->o.writable) {
+		vmm_err_set(&err, -EROFS, "guest RAM of an attached QEMU is read-only unless "
+			    "mounted with --writable-ram");
+		log_refusal(fs, row, key, &err);
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	done = copy_pieces(p, n, (char *)buf, true, &e);
+	if (done || size == 0)
+		fuse_reply_write(req, done);
+	else
+		fuse_reply_err(req, e ? -e : EIO);
+}
