@@ -25,6 +25,7 @@
 #include <vmm/memory.h>
 #include <vmm/machine.h>
 
+#include "attach.h"
 #include "ctl_file.h"
 #include "files.h"
 
@@ -126,6 +127,11 @@ int mfs_ctl_file_write(struct fuse_req *req, struct mfs *fs, struct mfs_fh *fh, 
 	struct vmm_ctl_ctx ctx;
 	int rc;
 
+	/* an attached QEMU's topology is changed in QEMU, not here */
+	vmm_err_clear(err);
+	rc = mfs_attach_refuse(err);
+	if (rc < 0)
+		return mfs_reject(fs, fh->row, fh->key, buf, len, err);
 	rc = ctx_of(fs, fh, &ctx, id, sizeof(id), &st, pins);
 	if (rc)
 		return rc;
