@@ -45,42 +45,18 @@ static int pc_i440fx(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_mr *
 }
 
 /*
- * QEMU's pc -nodefaults I/O ports (names as `info mtree` shows them), in
- * creation order: PIIX4's power management function comes last, so its
- * disabled piix4-pm container shows before dma-chan at port 0.
+ * QEMU's pc -nodefaults I/O ports beyond the ISA ones both machines have
+ * (names as `info mtree` shows them), in creation order: PIIX4's power
+ * management function comes last, so its disabled piix4-pm container shows
+ * before dma-chan at port 0.
  */
 static const struct pc_port pc_ports[] = {
-	{ "dma-chan", NULL, NULL, 0x0, 0x8, 0, false, false },
-	{ "dma-cont", NULL, NULL, 0x8, 0x8, 0, false, false },
-	{ "kvm-pic", NULL, NULL, 0x20, 0x2, 0, false, false },
-	{ "kvm-pit", NULL, NULL, 0x40, 0x4, 0, false, false },
-	{ "i8042-data", NULL, NULL, 0x60, 0x1, 0, false, false },
-	{ "pcspk", NULL, NULL, 0x61, 0x1, 0, false, false },
-	{ "i8042-cmd", NULL, NULL, 0x64, 0x1, 0, false, false },
-	{ "rtc", NULL, NULL, 0x70, 0x2, 0, false, false },
-	{ "rtc-index", NULL, "rtc", 0x0, 0x1, 0, false, false },
-	{ "kvmvapic", NULL, NULL, 0x7e, 0x2, 0, false, false },
-	{ "ioport80", NULL, NULL, 0x80, 0x1, 0, false, false },
-	{ "dma-page@81", "dma-page", NULL, 0x81, 0x3, 0, false, false },
-	{ "dma-page@87", "dma-page", NULL, 0x87, 0x1, 0, false, false },
-	{ "dma-page@89", "dma-page", NULL, 0x89, 0x3, 0, false, false },
-	{ "dma-page@8f", "dma-page", NULL, 0x8f, 0x1, 0, false, false },
-	{ "port92", NULL, NULL, 0x92, 0x1, 0, false, false },
-	{ "kvm-pic@a0", "kvm-pic", NULL, 0xa0, 0x2, 0, false, false },
-	{ "apm-io", NULL, NULL, 0xb2, 0x2, 0, false, false },
-	{ "dma-chan@c0", "dma-chan", NULL, 0xc0, 0x10, 0, false, false },
-	{ "dma-cont@d0", "dma-cont", NULL, 0xd0, 0x10, 0, false, false },
-	{ "ioportF0", NULL, NULL, 0xf0, 0x1, 0, false, false },
 	{ "ide@170", "ide", NULL, 0x170, 0x8, 0, false, false },
 	{ "ide@1f0", "ide", NULL, 0x1f0, 0x8, 0, false, false },
 	{ "ide@376", "ide", NULL, 0x376, 0x1, 0, false, false },
 	{ "fdc", NULL, NULL, 0x3f1, 0x5, 0, false, false },
 	{ "ide@3f6", "ide", NULL, 0x3f6, 0x1, 0, false, false },
 	{ "fdc@3f7", "fdc", NULL, 0x3f7, 0x1, 0, false, false },
-	{ "kvm-elcr", NULL, NULL, 0x4d0, 0x1, 0, false, false },
-	{ "kvm-elcr@4d1", "kvm-elcr", NULL, 0x4d1, 0x1, 0, false, false },
-	{ "fwcfg", NULL, NULL, 0x510, 0x2, 0, false, false },
-	{ "fwcfg.dma", NULL, NULL, 0x514, 0x8, 0, false, false },
 	{ "pci-conf-idx", NULL, NULL, 0xcf8, 0x4, 0, false, false },
 	{ "piix3-reset-control", NULL, NULL, 0xcf9, 0x1, 1, false, false },
 	{ "pci-conf-data", NULL, NULL, 0xcfc, 0x4, 0, false, false },

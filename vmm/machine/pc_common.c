@@ -148,6 +148,39 @@ int pc_sysbus_io(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_err *err
 }
 
 /*
+ * The ISA and chipset ports both machines have, in QEMU's creation order
+ * (before each machine's own: its power-management block must come after
+ * dma-chan, which shares port 0 with it).
+ */
+static const struct pc_port pc_isa_ports[] = {
+	{ "dma-chan", NULL, NULL, 0x0, 0x8, 0, false, false },
+	{ "dma-cont", NULL, NULL, 0x8, 0x8, 0, false, false },
+	{ "kvm-pic", NULL, NULL, 0x20, 0x2, 0, false, false },
+	{ "kvm-pit", NULL, NULL, 0x40, 0x4, 0, false, false },
+	{ "i8042-data", NULL, NULL, 0x60, 0x1, 0, false, false },
+	{ "pcspk", NULL, NULL, 0x61, 0x1, 0, false, false },
+	{ "i8042-cmd", NULL, NULL, 0x64, 0x1, 0, false, false },
+	{ "rtc", NULL, NULL, 0x70, 0x2, 0, false, false },
+	{ "rtc-index", NULL, "rtc", 0x0, 0x1, 0, false, false },
+	{ "kvmvapic", NULL, NULL, 0x7e, 0x2, 0, false, false },
+	{ "ioport80", NULL, NULL, 0x80, 0x1, 0, false, false },
+	{ "dma-page@81", "dma-page", NULL, 0x81, 0x3, 0, false, false },
+	{ "dma-page@87", "dma-page", NULL, 0x87, 0x1, 0, false, false },
+	{ "dma-page@89", "dma-page", NULL, 0x89, 0x3, 0, false, false },
+	{ "dma-page@8f", "dma-page", NULL, 0x8f, 0x1, 0, false, false },
+	{ "port92", NULL, NULL, 0x92, 0x1, 0, false, false },
+	{ "kvm-pic@a0", "kvm-pic", NULL, 0xa0, 0x2, 0, false, false },
+	{ "apm-io", NULL, NULL, 0xb2, 0x2, 0, false, false },
+	{ "dma-chan@c0", "dma-chan", NULL, 0xc0, 0x10, 0, false, false },
+	{ "dma-cont@d0", "dma-cont", NULL, 0xd0, 0x10, 0, false, false },
+	{ "ioportF0", NULL, NULL, 0xf0, 0x1, 0, false, false },
+	{ "kvm-elcr", NULL, NULL, 0x4d0, 0x1, 0, false, false },
+	{ "kvm-elcr@4d1", "kvm-elcr", NULL, 0x4d1, 0x1, 0, false, false },
+	{ "fwcfg", NULL, NULL, 0x510, 0x2, 0, false, false },
+	{ "fwcfg.dma", NULL, NULL, 0x514, 0x8, 0, false, false },
+};
+
+/*
  * The ports our firmware talks to, which QEMU's -nodefaults machine has not:
  * QEMU's own isa-debugcon (name and width as QEMU's) and the probe mailbox.
  */
@@ -182,6 +215,8 @@ int pc_io_space(struct vmm_memory *mem, const struct pc_port *ports, size_t n,
 	int r;
 
 	r = vmm_mr_new_io(mem, "io", NULL, 0x10000, "none", &io, err);
+	for (size_t i = 0; i < sizeof(pc_isa_ports) / sizeof(pc_isa_ports[0]) && !r; i++)
+		r = pc_port(mem, io, &pc_isa_ports[i], err);
 	for (size_t i = 0; i < n && !r; i++)
 		r = pc_port(mem, io, &ports[i], err);
 	for (size_t i = 0; i < sizeof(pc_own_ports) / sizeof(pc_own_ports[0]) && !r; i++) {

@@ -41,7 +41,10 @@ struct pc_port {
 	bool container, disabled;
 };
 
-/* "io" and its "I/O" address space: @ports in order, then our debugcon and probe. */
+/*
+ * "io" and its "I/O" address space: the ISA ports both machines have, then
+ * @ports (the machine's own) in order, then our debugcon and probe.
+ */
 int pc_io_space(struct vmm_memory *mem, const struct pc_port *ports, size_t n,
 		struct vmm_err *err);
 /*

@@ -76,37 +76,13 @@ static int q35_mch(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_mr *pc
 }
 
 /*
- * QEMU's q35 -nodefaults I/O ports in creation order: ICH9's power
+ * QEMU's q35 -nodefaults I/O ports beyond the ISA ones both machines have,
+ * in creation order: ICH9's power
  * management block comes last, so its disabled ich9-pm container shows
  * before dma-chan at port 0 (its base register is 0 until the firmware
  * sets it).
  */
 static const struct pc_port q35_ports[] = {
-	{ "dma-chan", NULL, NULL, 0x0, 0x8, 0, false, false },
-	{ "dma-cont", NULL, NULL, 0x8, 0x8, 0, false, false },
-	{ "kvm-pic", NULL, NULL, 0x20, 0x2, 0, false, false },
-	{ "kvm-pit", NULL, NULL, 0x40, 0x4, 0, false, false },
-	{ "i8042-data", NULL, NULL, 0x60, 0x1, 0, false, false },
-	{ "pcspk", NULL, NULL, 0x61, 0x1, 0, false, false },
-	{ "i8042-cmd", NULL, NULL, 0x64, 0x1, 0, false, false },
-	{ "rtc", NULL, NULL, 0x70, 0x2, 0, false, false },
-	{ "rtc-index", NULL, "rtc", 0x0, 0x1, 0, false, false },
-	{ "kvmvapic", NULL, NULL, 0x7e, 0x2, 0, false, false },
-	{ "ioport80", NULL, NULL, 0x80, 0x1, 0, false, false },
-	{ "dma-page@81", "dma-page", NULL, 0x81, 0x3, 0, false, false },
-	{ "dma-page@87", "dma-page", NULL, 0x87, 0x1, 0, false, false },
-	{ "dma-page@89", "dma-page", NULL, 0x89, 0x3, 0, false, false },
-	{ "dma-page@8f", "dma-page", NULL, 0x8f, 0x1, 0, false, false },
-	{ "port92", NULL, NULL, 0x92, 0x1, 0, false, false },
-	{ "kvm-pic@a0", "kvm-pic", NULL, 0xa0, 0x2, 0, false, false },
-	{ "apm-io", NULL, NULL, 0xb2, 0x2, 0, false, false },
-	{ "dma-chan@c0", "dma-chan", NULL, 0xc0, 0x10, 0, false, false },
-	{ "dma-cont@d0", "dma-cont", NULL, 0xd0, 0x10, 0, false, false },
-	{ "ioportF0", NULL, NULL, 0xf0, 0x1, 0, false, false },
-	{ "kvm-elcr", NULL, NULL, 0x4d0, 0x1, 0, false, false },
-	{ "kvm-elcr@4d1", "kvm-elcr", NULL, 0x4d1, 0x1, 0, false, false },
-	{ "fwcfg", NULL, NULL, 0x510, 0x2, 0, false, false },
-	{ "fwcfg.dma", NULL, NULL, 0x514, 0x8, 0, false, false },
 	{ "acpi-pci-hotplug", NULL, NULL, 0xcc0, 0x18, 0, false, false },
 	{ "acpi-cpu-hotplug", NULL, NULL, 0xcd8, 0x20, 0, false, false },
 	{ "pci-conf-idx", NULL, NULL, 0xcf8, 0x4, 0, false, false },
