@@ -102,6 +102,7 @@ static void partial_line_waits(void)
 	ok(strstr(last_err.msg, "line 5: unknown command 'frobnicate'") != NULL,
 	   "the reason counts the session's lines (%s)", last_err.msg);
 	free(after);
+	free(before);
 	is(feeds(s, m, " 4K\n"), 0, "the partial line is still there after the failure");
 	ok(vmm_mr_find(m, "p2") != NULL, "and completes");
 	is(feeds(s, m, "\x01\n"), -EINVAL, "a control character");
