@@ -88,9 +88,10 @@ attach)
 	# The daemon takes QEMU's pid from the socket (SO_PEERCRED) and reads
 	# guest RAM through /proc/PID/mem and process_vm_readv: --pid=host
 	# makes that pid QEMU's (in a PID namespace of its own the kernel
-	# reports 0), CAP_SYS_PTRACE gives the ptrace rights over QEMU (and
-	# lets podman's seccomp profile pass process_vm_readv). The socket's
-	# directory is bound, not the socket: a restarted QEMU makes a new one.
+	# reports 0), CAP_SYS_PTRACE gives the ptrace rights over QEMU (a
+	# container's root lacks capabilities QEMU's root holds, so the
+	# kernel's ptrace check refuses it otherwise). The socket's directory
+	# is bound, not the socket: a restarted QEMU makes a new one.
 	# No /dev/kvm: QEMU runs the guest. Otherwise as `daemon`.
 	podman run -d --name "$NAME" --ulimit host --network none --pid=host \
 		--device /dev/fuse --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
