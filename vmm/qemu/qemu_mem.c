@@ -159,7 +159,7 @@ int vmm_qemu_mem_open(struct vmm_qemu_mem **out, struct vmm_qmp *q, unsigned fla
 
 	*out = NULL;
 	if (!vmm_qmp_pid(q))
-		return vmm_err_set(err, -ESRCH, "QEMU's pid is unknown (no SO_PEERCRED)");
+		return vmm_err_set(err, -ESRCH, "QEMU's pid is unknown (no SO_PEERCRED): is QEMU in another PID namespace? In a container, run with --pid=host");
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return vmm_err_set(err, -ENOMEM, "out of memory");
