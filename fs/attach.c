@@ -270,7 +270,7 @@ static void attach_free(void)
 	vmm_qemu_mem_close(mfs_att->mem);
 	vmm_qmp_close(mfs_att->q);
 	texts_free(&mfs_att->cached);
-	free(mfs_att->blk);
+	attach_blk_free();
 	free(mfs_att->socket);
 	pthread_mutex_destroy(&mfs_att->qmp_lock);
 	pthread_mutex_destroy(&mfs_att->refresh_lock);
@@ -484,9 +484,10 @@ static void render_ranges(struct vmm_buf *out)
 
 	pthread_rwlock_rdlock(&mfs_att->mem_lock);
 	for (size_t i = 0; (r = vmm_qemu_mem_range(mfs_att->mem, i)); i++)
-		vmm_buf_printf(out, "0x%016" PRIx64 "-0x%016" PRIx64 " hva 0x%" PRIx64 " %s %s\n",
-			       r->gpa, r->gpa + r->size - 1, r->hva, r->writable ? "ram" : "rom",
-			       r->name);
+		vmm_buf_printf(out, "0x%016" PRIx64 "-0x%016" PRIx64 " hva 0x%" PRIx64 " %s %s %s\n",
+			       r->gpa, r->gpa + r->size - 1, r->hva,
+			       attach_hva_shared(r->hva) ? "shared" : "copied",
+			       r->writable ? "ram" : "rom", r->name);
 	pthread_rwlock_unlock(&mfs_att->mem_lock);
 }
 
