@@ -49,6 +49,7 @@
 struct attach_map {
 	atomic_uint refs;
 	void *base;
+	int fd;			/* QEMU's backing file, for FUSE passthrough */
 	uint64_t len, foff;	/* the block's length and offset in the file */
 	dev_t dev;
 	ino_t ino;
@@ -66,6 +67,7 @@ static void map_unref(struct attach_map *m)
 	if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
 		return;
 	munmap(m->base, m->len);
+	close(m->fd);
 	free(m);
 }
 
@@ -150,14 +152,17 @@ static struct attach_map *map_block(const struct qmap *qm, size_t nq, uint64_t h
 		}
 	}
 	base = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)foff);
-	close(fd);
-	if (base == MAP_FAILED)
+	if (base == MAP_FAILED) {
+		close(fd);
 		return NULL;
+	}
 	if (!(m = calloc(1, sizeof(*m)))) {
 		munmap(base, len);
+		close(fd);
 		return NULL;
 	}
 	atomic_init(&m->refs, 1);
+	m->fd = fd;
 	m->base = base;
 	m->len = len;
 	m->foff = foff;
@@ -274,8 +279,6 @@ uint64_t mfs_attach_host_addr(uint64_t local)
 	return hva;
 }
 
-/* ---- guest RAM ---- */
-
 /* mem_lock read-held */
 static const struct attach_blk *blk_find(const struct vmm_ramblock *rb)
 {
@@ -284,6 +287,36 @@ static const struct attach_blk *blk_find(const struct vmm_ramblock *rb)
 			return &mfs_att->blk[i];
 	return NULL;
 }
+
+/**
+ * mfs_attach_block_fd() - QEMU's backing file of @rb, for passthrough
+ * @rb: a RAM block of the current model
+ * @size: the ram file's size
+ *
+ * Only a block the daemon maps from its file's offset 0, with the file
+ * exactly @size long, qualifies: the kernel reads file offset N at backing
+ * offset N and would read past the block in a longer file.
+ *
+ * Return: a new descriptor (the caller closes it), or -ENOENT.
+ */
+int mfs_attach_block_fd(const struct vmm_ramblock *rb, uint64_t size)
+{
+	const struct attach_blk *b;
+	struct stat st;
+	int fd = -ENOENT;
+
+	if (!mfs_att)
+		return -ENOENT;
+	pthread_rwlock_rdlock(&mfs_att->mem_lock);
+	b = blk_find(rb);
+	if (b && b->map && b->map->foff == 0 && b->map->len == size &&
+	    !fstat(b->map->fd, &st) && (uint64_t)st.st_size == size)
+		fd = fcntl(b->map->fd, F_DUPFD_CLOEXEC, 0);
+	pthread_rwlock_unlock(&mfs_att->mem_lock);
+	return fd < 0 ? -ENOENT : fd;
+}
+
+/* ---- guest RAM ---- */
 
 /*
  * Copy the pieces in order, stopping at the first that fails: a block QEMU

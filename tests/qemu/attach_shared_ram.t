@@ -9,8 +9,11 @@
 # ramblocks/m0/ram equal QMP pmemsave; bytes written into QEMU's memory
 # after the mount read them show at once (the mapping is QEMU's pages, not
 # a copy); a memfd pc-dimm plugged later is mapped at the next refresh and
-# reads right, the old mapping staying in use; --writable-ram writes reach
-# QEMU. A QEMU with anonymous RAM shows every range copied.
+# reads right, the old mapping staying in use; a read-only open of
+# ramblocks/m0/ram is served by FUSE passthrough of QEMU's memfd (when
+# machine/daemon/passthrough is on) and reads what pmemsave does;
+# --writable-ram writes reach QEMU. A QEMU with anonymous RAM shows every
+# range copied.
 . "${MTREEFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$MTREEFS_TOP/tests/qemu/attach_lib.sh"
 
@@ -90,6 +93,25 @@ is "$(blockread "$MNT/address-spaces/memory/ram" $((0x3000000)) 12 | od -An -tx1
 qpoke 0x3000000 "coherent now"
 is "$(blockread "$MNT/address-spaces/memory/ram" $((0x3000000)) 12)" "coherent now" \
 	"bytes QEMU's memory gets show at once in the page read before"
+
+# ramblocks/m0/ram is QEMU's memfd from offset 0, exactly as long: passthrough
+if grep -q '^passthrough on' "$MNT/machine/daemon/passthrough"; then
+	exec 7<"$MNT/ramblocks/m0/ram"
+	grep -q '^open files 1$' "$MNT/machine/daemon/passthrough"
+	ok $? "a read-only open of ramblocks/m0/ram is served by passthrough"
+	python3 "$T_DIR/cmp.py" "$TSOCK" "/dev/fd/7" "$T_DIR" 4 100 0 0x10000000 0 >"$T_DIR/out"
+	is "$(tail -1 "$T_DIR/out")" "done 100 0" "100 random passthrough reads equal pmemsave"
+	exec 7<&-
+	exec 7<>"$MNT/address-spaces/memory/ram"
+	grep -q '^open files 0$' "$MNT/machine/daemon/passthrough"
+	ok $? "address-spaces/memory/ram stays with the daemon"
+	exec 7<&-
+else
+	diag "passthrough off: $(cat "$MNT/machine/daemon/passthrough")"
+	ok 0 "# SKIP passthrough is off"
+	ok 0 "# SKIP passthrough is off"
+	ok 0 "# SKIP passthrough is off"
+fi
 
 # the guest runs and changes its memory itself (SeaBIOS fills low RAM)
 qmp '{"execute":"cont"}'
