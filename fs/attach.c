@@ -4,7 +4,8 @@
  * QEMU). The tree is the one the daemon shows for its own machine, built by
  * the importer from QEMU's `info mtree -D` and `-f` read over QMP
  * (vmm_machine_create_qemu); guest RAM is read in place through QEMU's
- * /proc/PID/mem (vmm_qemu_mem_*). Freshness: lookup, opendir and open
+ * /proc/PID/mem (vmm_qemu_mem_*), or from the daemon's own mapping of
+ * QEMU's backing file when QEMU keeps the block in shared memory. Freshness: lookup, opendir and open
  * re-read QEMU's two texts when the cached ones are older than --refresh
  * or an event (DEVICE_ADDED, DEVICE_DELETED, RESET, STOP, RESUME, SHUTDOWN)
  * said the topology may have changed; only when a text differs is a new
