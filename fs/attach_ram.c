@@ -408,40 +408,34 @@ static char *thread_buf(size_t len)
 }
 
 /*
- * Every piece in a block the daemon maps: reply from the mappings, holding
- * a reference on each while the kernel copies. False: copy instead.
+ * One piece in a block the daemon maps: reply from the mapping, holding a
+ * reference while the kernel copies out of it (writev on /dev/fuse, where a
+ * page gone from a truncated file is EFAULT, not SIGBUS). Several pieces
+ * are copied instead: libfuse would gather them with memcpy in the daemon,
+ * a second copy and one that such a page would kill. False: not replied.
  */
 static bool reply_mapped(fuse_req_t req, const struct mfs_attach_piece *p, unsigned n)
 {
-	struct {
-		struct fuse_bufvec bv;
-		struct fuse_buf more[MFS_SEGS_MAX - 1];
-	} vec = { 0 };
-	struct attach_map *held[MFS_SEGS_MAX];
-	unsigned i;
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(p->len);
+	struct attach_map *held = NULL;
+	const struct attach_blk *b;
+	uint64_t off;
 
-	if (!n || n > MFS_SEGS_MAX)
+	if (n != 1)
 		return false;
+	off = (uint64_t)((const char *)p->host - (const char *)p->rb->host);
 	pthread_rwlock_rdlock(&mfs_att->mem_lock);
-	for (i = 0; i < n; i++) {
-		const struct attach_blk *b = blk_find(p[i].rb);
-		uint64_t off = (uint64_t)((const char *)p[i].host - (const char *)p[i].rb->host);
-
-		if (!b || !b->map || off > b->map->len || p[i].len > b->map->len - off)
-			break;
-		held[i] = map_ref(b->map);
-		vec.bv.buf[i].mem = (char *)b->map->base + off;
-		vec.bv.buf[i].size = p[i].len;
-		vec.bv.buf[i].fd = -1;
+	b = blk_find(p->rb);
+	if (b && b->map && off <= b->map->len && p->len <= b->map->len - off) {
+		held = map_ref(b->map);
+		bv.buf[0].mem = (char *)held->base + off;
 	}
 	pthread_rwlock_unlock(&mfs_att->mem_lock);
-	if (i == n) {
-		vec.bv.count = n;
-		fuse_reply_data(req, &vec.bv, 0);
-	}
-	for (unsigned j = 0; j < i; j++)
-		map_unref(held[j]);
-	return i == n;
+	if (!held)
+		return false;
+	fuse_reply_data(req, &bv, 0);
+	map_unref(held);
+	return true;
 }
 
 void mfs_attach_read(fuse_req_t req, struct mfs *fs, const struct mfs_attach_piece *p,
