@@ -4,7 +4,8 @@
  * QEMU). The tree is the one the daemon shows for its own machine, built by
  * the importer from QEMU's `info mtree -D` and `-f` read over QMP
  * (vmm_machine_create_qemu); guest RAM is read in place through QEMU's
- * /proc/PID/mem (vmm_qemu_mem_*). Freshness: lookup, opendir and open
+ * /proc/PID/mem (vmm_qemu_mem_*), or from the daemon's own mapping of
+ * QEMU's backing file when QEMU keeps the block in shared memory. Freshness: lookup, opendir and open
  * re-read QEMU's two texts when the cached ones are older than --refresh
  * or an event (DEVICE_ADDED, DEVICE_DELETED, RESET, STOP, RESUME, SHUTDOWN)
  * said the topology may have changed; only when a text differs is a new
@@ -270,7 +271,7 @@ static void attach_free(void)
 	vmm_qemu_mem_close(mfs_att->mem);
 	vmm_qmp_close(mfs_att->q);
 	texts_free(&mfs_att->cached);
-	free(mfs_att->blk);
+	attach_blk_free();
 	free(mfs_att->socket);
 	pthread_mutex_destroy(&mfs_att->qmp_lock);
 	pthread_mutex_destroy(&mfs_att->refresh_lock);
@@ -484,9 +485,10 @@ static void render_ranges(struct vmm_buf *out)
 
 	pthread_rwlock_rdlock(&mfs_att->mem_lock);
 	for (size_t i = 0; (r = vmm_qemu_mem_range(mfs_att->mem, i)); i++)
-		vmm_buf_printf(out, "0x%016" PRIx64 "-0x%016" PRIx64 " hva 0x%" PRIx64 " %s %s\n",
-			       r->gpa, r->gpa + r->size - 1, r->hva, r->writable ? "ram" : "rom",
-			       r->name);
+		vmm_buf_printf(out, "0x%016" PRIx64 "-0x%016" PRIx64 " hva 0x%" PRIx64 " %s %s %s\n",
+			       r->gpa, r->gpa + r->size - 1, r->hva,
+			       attach_hva_shared(r->hva) ? "shared" : "copied",
+			       r->writable ? "ram" : "rom", r->name);
 	pthread_rwlock_unlock(&mfs_att->mem_lock);
 }
 

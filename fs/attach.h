@@ -47,6 +47,9 @@ int mfs_attach_info(struct mfs *fs, const char *what, struct vmm_buf *out);
 /* memslots.c: QEMU's host address of @local, inside a RAM block of our model. */
 uint64_t mfs_attach_host_addr(uint64_t local);
 
+/* passthrough.c: QEMU's backing file of @rb when it is the whole ram file (a new fd), or -ENOENT. */
+int mfs_attach_block_fd(const struct vmm_ramblock *rb, uint64_t size);
+
 /* ram.c: the data pieces of one request, copied from or to QEMU's memory. */
 struct mfs_attach_piece {
 	const struct vmm_ramblock *rb;

@@ -15,11 +15,15 @@
 
 #include "attach.h"
 
+struct attach_map;
+
 /* A RAM block of our model and where QEMU keeps the same block. */
 struct attach_blk {
 	const struct vmm_ramblock *rb;
 	uint64_t hva;		/* QEMU's address of the block's first byte */
+	uint64_t len;		/* the block's max_length, kept for readers without rb */
 	bool writable;		/* RAM (not ROM) in QEMU's flat view */
+	struct attach_map *map;	/* QEMU's backing file mapped here, or NULL: copied */
 };
 
 struct attach_texts {
@@ -52,5 +56,9 @@ extern struct mfs_attach *mfs_att;	/* NULL: not attached */
 
 /* attach_ram.c: the block table of @mc's current model (topology lock held) */
 void attach_blk_swap(struct vmm_machine *mc);
+/* attach_ram.c: whether QEMU's host address @hva is served from a shared mapping (mem_lock held) */
+bool attach_hva_shared(uint64_t hva);
+/* attach_ram.c: drop the block table and its mappings (closing) */
+void attach_blk_free(void);
 
 #endif

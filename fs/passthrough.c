@@ -24,6 +24,10 @@
  * kernel that offers it (FUSE_INIT) and CAP_SYS_ADMIN (the first open);
  * machine/daemon/passthrough says which is missing. MTREEFS_PASSTHROUGH=off
  * in the daemon's environment turns it off, for comparing the two paths.
+ * An attached QEMU's block qualifies the same way with QEMU's own backing
+ * file (fs/attach_ram.c opens it through /proc/PID/map_files), for
+ * read-only opens only: writes go through the daemon, which refuses them
+ * or writes through /proc/PID/mem (mtreefs(1), ATTACHING TO QEMU).
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -40,6 +44,7 @@
 #include <vmm/memory.h>
 #include <vmm/ramblock.h>
 
+#include "attach.h"
 #include "passthrough.h"
 
 #define PT_STR_(x) #x
@@ -107,13 +112,18 @@ void mfs_pt_init(struct fuse_conn_info *conn)
  * A backing file already registered is used whatever else holds: the kernel
  * refuses a plain open of an inode that is open with passthrough.
  */
-static bool pt_fits(struct mfs *fs, struct vmm_ramblock *rb, uint64_t size, struct stat *st)
+static bool pt_fits(struct mfs *fs, struct vmm_ramblock *rb, int fd, uint64_t size,
+		    struct stat *st)
 {
 	bool logging;
 
 	/* hugetlbfs (a page size of its own) cannot write(2): it stays with the daemon. */
-	if (rb->fd < 0 || (rb->flags & VMM_RB_READONLY_FD) ||
-	    rb->page_size != (uint64_t)sysconf(_SC_PAGESIZE) || fstat(rb->fd, st) < 0)
+	if (fd < 0 || fstat(fd, st) < 0)
+		return false;
+	if (fd != rb->fd)	/* an attached QEMU's file: no flags or page size of ours */
+		return (uint64_t)st->st_size == size && size &&
+		       st->st_blksize == sysconf(_SC_PAGESIZE);
+	if ((rb->flags & VMM_RB_READONLY_FD) || rb->page_size != (uint64_t)sysconf(_SC_PAGESIZE))
 		return false;
 	for (struct pt_backing *b = pt.backings; b; b = b->next)
 		if (b->dev == st->st_dev && b->ino == st->st_ino)
@@ -127,8 +137,7 @@ static bool pt_fits(struct mfs *fs, struct vmm_ramblock *rb, uint64_t size, stru
 }
 
 /* The backing id for @rb's file: the one registered, or a new one (pt.lock held). */
-static struct pt_backing *pt_backing_get(fuse_req_t req, struct vmm_ramblock *rb,
-					 const struct stat *st)
+static struct pt_backing *pt_backing_get(fuse_req_t req, int fd, const struct stat *st)
 {
 	struct pt_backing *b;
 	int id;
@@ -140,7 +149,7 @@ static struct pt_backing *pt_backing_get(fuse_req_t req, struct vmm_ramblock *rb
 	if (!b)
 		return NULL;
 	errno = 0;
-	id = fuse_passthrough_open(req, rb->fd);
+	id = fuse_passthrough_open(req, fd);
 	if (id <= 0) {
 		int e = errno ? errno : EPERM;
 		char why[160];
@@ -178,17 +187,21 @@ bool mfs_pt_open(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, struct fuse_
 	struct pt_open *o;
 	struct stat st;
 	uint64_t size = 0;
+	int fd;
 
 	/* O_APPEND would write at the backing file's end and grow it: the daemon answers ENOSPC. */
 	if (!pt.on || (fi->flags & O_APPEND))
 		return false;
+	if (mfs_attached() && (fi->flags & O_ACCMODE) != O_RDONLY)
+		return false;
 	rb = mfs_ram_whole_block(fs, fh->row, fh->key, &size);
 	if (!rb)
 		return false;
+	fd = mfs_attached() ? mfs_attach_block_fd(rb, size) : rb->fd;
 	o = calloc(1, sizeof(*o));
 	pthread_mutex_lock(&pt.lock);
-	if (o && pt.on && pt_fits(fs, rb, size, &st))
-		b = pt_backing_get(req, rb, &st);
+	if (o && pt.on && pt_fits(fs, rb, fd, size, &st))
+		b = pt_backing_get(req, fd, &st);
 	if (b) {
 		b->opens++;
 		o->fh = fh;
@@ -199,6 +212,8 @@ bool mfs_pt_open(fuse_req_t req, struct mfs *fs, struct mfs_fh *fh, struct fuse_
 		fi->backing_id = b->id;
 	}
 	pthread_mutex_unlock(&pt.lock);
+	if (fd >= 0 && fd != rb->fd)
+		close(fd);
 	vmm_ramblock_unref(rb);
 	if (!b)
 		free(o);

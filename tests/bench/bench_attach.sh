@@ -4,8 +4,10 @@
 # ATTACHING TO QEMU). Sourced by tests/bench/run.sh, whose helpers (row, kv,
 # calc, verdict, mount_bench, $BFS, $GIB) it uses. Measured next to the peer
 # references of the same QEMU in the same run: a 1 GiB sequential read of
-# ramblocks/pc.ram/ram vs process_vm_readv of QEMU's own mapping and vs QMP
-# pmemsave to tmpfs; 8-byte random preads of address-spaces/memory/ram vs HMP
+# ramblocks/pc.ram/ram (QEMU's default anonymous RAM: process_vm_readv into
+# the daemon, then out to the reader) and of ramblocks/m0/ram (a shared
+# memfd memory-backend, which the daemon maps itself) vs process_vm_readv
+# of QEMU's own mapping and vs QMP pmemsave to tmpfs; 8-byte random preads of address-spaces/memory/ram vs HMP
 # `xp /1gx`; the cost of one refresh when nothing changed (--refresh 0, so
 # every lookup and open refreshes; the daemon's own clock, machine/qemu/
 # refresh) at pc and at q35-with-devices sizes, and of a rebuild when the
@@ -85,6 +87,28 @@ refresh_cost() {
 		"$ms ms" "-" "-" "-" "< 10 ms" "$(verdict "$ms < 10")"
 }
 
+# seq_attach BLOCK LABEL: 1 GiB sequential read of ramblocks/BLOCK/ram vs
+# process_vm_readv of QEMU's mapping and vs pmemsave (QEMU at guest address 0)
+seq_attach() {
+	ram=$MNT/ramblocks/$1/ram
+	hva=$(awk '$1 ~ /^0x0000000000000000-/ { print $3 }' "$MNT/machine/qemu/ranges")
+	fg=0; vg=0
+	for _ in $(seq $reps); do
+		f=$($BFS seq "$ram" $GIB 1048576 1) || die "seq read of $ram"
+		v=$($BFS vmread "$AQPID" "$hva" $GIB 1048576 1) || die "process_vm_readv of QEMU"
+		ge "$fg" "$(kv gib_s "$f")" || fg=$(kv gib_s "$f")
+		ge "$vg" "$(kv gib_s "$v")" || vg=$(kv gib_s "$v")
+	done
+	r=$(calc "$fg / $vg")
+	row 6 "--qemu, $2: seq read ramblocks/$1/ram, 1 GiB, 1 MiB preads" "$fg GiB/s" \
+		"process_vm_readv of QEMU's $1, 1 MiB" "$vg GiB/s" "${r}x" ">= 0.75x" \
+		"$(verdict "$r >= 0.75")"
+	p=$(attach_py pmemsave $GIB) || die "pmemsave"
+	pg=$(kv gib_s "$p"); r=$(calc "$fg / $pg")
+	row 6 "--qemu, $2: seq read ramblocks/$1/ram, 1 GiB, 1 MiB preads" "$fg GiB/s" \
+		"QMP pmemsave 1 GiB to tmpfs" "$pg GiB/s" "${r}x" ">= 10x" "$(verdict "$r >= 10")"
+}
+
 bench_attach() {
 	if [ -n "$FUSE_WHY" ] || [ -z "$QEMU" ]; then
 		why=${FUSE_WHY:-$QEMU_WHY}
@@ -95,23 +119,7 @@ bench_attach() {
 	t_tmpdir
 	reps=3; [ "$QUICK" = 1 ] && reps=1
 	attach_qemu pc -m 1G -mem-prealloc
-	ram=$MNT/ramblocks/pc.ram/ram
-	hva=$(awk '$1 ~ /^0x0000000000000000-/ { print $3 }' "$MNT/machine/qemu/ranges")
-	fg=0; vg=0
-	for _ in $(seq $reps); do
-		f=$($BFS seq "$ram" $GIB 1048576 1) || die "seq read of $ram"
-		v=$($BFS vmread "$AQPID" "$hva" $GIB 1048576 1) || die "process_vm_readv of QEMU"
-		ge "$fg" "$(kv gib_s "$f")" || fg=$(kv gib_s "$f")
-		ge "$vg" "$(kv gib_s "$v")" || vg=$(kv gib_s "$v")
-	done
-	r=$(calc "$fg / $vg")
-	row 6 "--qemu: seq read ramblocks/pc.ram/ram, 1 GiB, 1 MiB preads" "$fg GiB/s" \
-		"process_vm_readv of QEMU's pc.ram, 1 MiB" "$vg GiB/s" "${r}x" ">= 0.75x" \
-		"$(verdict "$r >= 0.75")"
-	p=$(attach_py pmemsave $GIB) || die "pmemsave"
-	pg=$(kv gib_s "$p"); r=$(calc "$fg / $pg")
-	row 6 "--qemu: seq read ramblocks/pc.ram/ram, 1 GiB, 1 MiB preads" "$fg GiB/s" \
-		"QMP pmemsave 1 GiB to tmpfs" "$pg GiB/s" "${r}x" ">= 10x" "$(verdict "$r >= 10")"
+	seq_attach pc.ram "anonymous RAM (copied)"
 	n=20000; [ "$QUICK" = 1 ] && n=2000
 	f=$($BFS rand "$MNT/address-spaces/memory/ram" 0x100000 $GIB $n) || die "random reads"
 	x=$(attach_py xp 1000 0x100000 $GIB) || die "xp"
@@ -120,6 +128,29 @@ bench_attach() {
 		"$(kv median_us "$x") / $(kv p99_us "$x") us" \
 		"$(calc "$(kv median_us "$x") / $(kv median_us "$f")")x faster" "-" "-"
 	attach_stop
+	# memfd RAM: passthrough when machine/daemon/passthrough is on, then the
+	# daemon's own mapping (MTREEFS_PASSTHROUGH=off, the path address-spaces/
+	# memory/ram always takes); the memfd read(2) directly is the bound
+	for pt in on off; do
+		[ $pt = off ] && export MTREEFS_PASSTHROUGH=off
+		attach_qemu pc,memory-backend=m0 -m 1G \
+			-object memory-backend-memfd,id=m0,size=1G,share=on,prealloc=on
+		unset MTREEFS_PASSTHROUGH
+		grep -q ' shared ram m0$' "$MNT/machine/qemu/ranges" ||
+			die "memfd RAM is not mapped shared"
+		if [ $pt = on ] && grep -q '^passthrough on' "$MNT/machine/daemon/passthrough"; then
+			seq_attach m0 "memfd RAM, FUSE passthrough of QEMU's memfd"
+			m=$(awk '/ \/memfd:/ { print $1; exit }' "/proc/$AQPID/maps")
+			d=$($BFS seq "/proc/$AQPID/map_files/$m" $GIB 1048576 $reps) ||
+				die "read of QEMU's memfd"
+			row 6 "--qemu, memfd RAM, FUSE passthrough: seq read ramblocks/m0/ram, 1 GiB, 1 MiB preads" \
+				"$fg GiB/s" "read(2) of QEMU's memfd itself, 1 MiB" \
+				"$(kv gib_s "$d") GiB/s" "$(calc "$fg / $(kv gib_s "$d")")x" "-" "-"
+		elif [ $pt = off ]; then
+			seq_attach m0 "memfd RAM, daemon's shared mapping (MTREEFS_PASSTHROUGH=off)"
+		fi
+		attach_stop
+	done
 
 	AQREFRESH=--refresh=0
 	attach_qemu pc -m 1G
