@@ -234,20 +234,25 @@ static int mode_rand(char **av)
 
 /*
  * edit CTL N CMD_A CMD_B: N writes alternating CMD_A and CMD_B, each one
- * write() of the whole command (the commit point); latency per write, after
- * a few untimed warm-up pairs (their number is printed as warmup=).
+ * write() of the whole command line, newline included (a ctl file runs a
+ * line when its newline arrives: the commit point); latency per write,
+ * after a few untimed warm-up pairs (their number is printed as warmup=).
  */
 static int mode_edit(char **av)
 {
-	const char *ctl = av[-1], *cmd[2] = { av[1], av[2] };
+	const char *ctl = av[-1];
 	size_t n = strtoul(av[0], NULL, 0);
 	double *s = calloc(n, sizeof(*s));
 	size_t i, warm = 2 * (n / 8 < 25 ? n / 8 : 25);
 	int fd = open(ctl, O_WRONLY);
+	char *cmd[2];
 	uint64_t c0;
 
 	if (fd < 0 || !s)
 		die("open", ctl);
+	for (int k = 0; k < 2; k++)
+		if (asprintf(&cmd[k], "%s\n", av[1 + k]) < 0)
+			die("alloc", NULL);
 	/* Warm up (first allocations, caches), untimed; an even count keeps the state. */
 	for (i = 0; i < warm; i++)
 		if (write(fd, cmd[i & 1], strlen(cmd[i & 1])) != (ssize_t)strlen(cmd[i & 1]))
@@ -266,6 +271,8 @@ static int mode_edit(char **av)
 	       warm);
 	close(fd);
 	free(s);
+	free(cmd[0]);
+	free(cmd[1]);
 	return 0;
 }
 

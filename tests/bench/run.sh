@@ -17,7 +17,8 @@
 # 10000 100000"); BENCH_QUICK=1 makes every loop shorter; BENCH_ACCEL=none|kvm
 # overrides the accelerator (default kvm when /dev/kvm works). Without
 # /dev/fuse (or with BENCH_FUSE=0) only the library figures are measured; the
-# other rows say why not.
+# other rows say why not. BENCH_OUT puts the programs and the results in
+# another directory (tests/bench/bench_smoke.t uses one of its own).
 set -u
 BUILD=${BUILD:-build}
 export BUILD
@@ -27,7 +28,7 @@ export MTREEFS_TOP="$top"
 . "$top/tests/lib.sh"
 
 CC=${CC:-cc}
-OUT=$BUILD_DIR/bench
+OUT=${BENCH_OUT:-$BUILD_DIR/bench}
 TSV=$OUT/results.tsv
 MD=$OUT/results.md
 SIZES=${BENCH_SIZES:-100 1000 10000 100000}
