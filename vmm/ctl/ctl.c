@@ -17,7 +17,7 @@
 
 #include "ctl_commands_priv.h"
 
-int ctl_check_line(const char *line, size_t len, struct vmm_err *err)
+static int check_line(const char *line, size_t len, struct vmm_err *err)
 {
 	if (len > VMM_CTL_LINE_MAX)
 		return vmm_err_set(err, -EINVAL, "line longer than %d bytes", VMM_CTL_LINE_MAX);
@@ -30,24 +30,31 @@ int ctl_check_line(const char *line, size_t len, struct vmm_err *err)
 	return 0;
 }
 
-static int run_line(struct ctl_state *st, const char *line, size_t len)
+int ctl_split_line(const char *line, size_t len, char *buf, char *scratch, char **tok,
+		   struct vmm_err *err)
 {
-	char buf[VMM_CTL_LINE_MAX + 1], scratch[VMM_CTL_LINE_MAX + 1];
-	char *tok[VMM_CTL_MAX_TOKENS];
-	int n, r;
+	int n, r = check_line(line, len, err);
 
-	r = ctl_check_line(line, len, st->err);
 	if (r)
 		return r;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	n = vmm_ctl_tokenize(buf, scratch, tok, VMM_CTL_MAX_TOKENS);
 	if (n == -EINVAL && strchr(buf, '"'))
-		return vmm_err_set(st->err, -EINVAL, "unterminated quote");
+		return vmm_err_set(err, -EINVAL, "unterminated quote");
 	if (n < 0)
-		return vmm_err_set(st->err, n, "more than %d words", VMM_CTL_MAX_TOKENS);
-	if (n == 0)
-		return 0;
+		return vmm_err_set(err, n, "more than %d words", VMM_CTL_MAX_TOKENS);
+	return n;
+}
+
+static int run_line(struct ctl_state *st, const char *line, size_t len)
+{
+	char buf[VMM_CTL_LINE_MAX + 1], scratch[VMM_CTL_LINE_MAX + 1];
+	char *tok[VMM_CTL_MAX_TOKENS];
+	int n = ctl_split_line(line, len, buf, scratch, tok, st->err);
+
+	if (n <= 0)
+		return n;
 	return ctl_run(st, tok, n);
 }
 

@@ -40,9 +40,13 @@ int ctl_verb_depth(const char *verb);
 bool ctl_verb_known(const char *verb);
 
 /*
- * ctl.c: a line's length and bytes (no control characters, at most
- * VMM_CTL_LINE_MAX bytes). 0 or -EINVAL with @err saying why.
+ * ctl.c: check a line's length and bytes (no control characters, at most
+ * VMM_CTL_LINE_MAX bytes), copy it into @buf (VMM_CTL_LINE_MAX + 1 bytes)
+ * and split it into @tok (VMM_CTL_MAX_TOKENS) through @scratch (as large as
+ * @buf). Returns the word count (0 for blank and comment lines) or -EINVAL
+ * with @err saying why.
  */
-int ctl_check_line(const char *line, size_t len, struct vmm_err *err);
+int ctl_split_line(const char *line, size_t len, char *buf, char *scratch, char **tok,
+		   struct vmm_err *err);
 
 #endif

@@ -125,21 +125,12 @@ static int line_verb(const char *line, size_t len, char *verb, size_t cap, struc
 {
 	char buf[VMM_CTL_LINE_MAX + 1], scratch[VMM_CTL_LINE_MAX + 1];
 	char *tok[VMM_CTL_MAX_TOKENS];
-	int n, r;
+	int n;
 
 	verb[0] = '\0';
-	r = ctl_check_line(line, len, err);
-	if (r)
-		return r;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	n = vmm_ctl_tokenize(buf, scratch, tok, VMM_CTL_MAX_TOKENS);
-	if (n == -EINVAL && strchr(buf, '"'))
-		return vmm_err_set(err, -EINVAL, "unterminated quote");
-	if (n < 0)
-		return vmm_err_set(err, n, "more than %d words", VMM_CTL_MAX_TOKENS);
-	if (n == 0)
-		return 0;
+	n = ctl_split_line(line, len, buf, scratch, tok, err);
+	if (n <= 0)
+		return n;
 	if (!ctl_verb_known(tok[0]))
 		return vmm_err_set(err, -EINVAL, "unknown command '%s'", tok[0]);
 	if (ctl_verb_depth(tok[0]) && n != 1)
