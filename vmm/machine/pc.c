@@ -31,7 +31,7 @@ static uint64_t pc_ram_below(uint64_t ram_size)
 
 /* The host bridge: pci hole at prio -1, SMRAM window, PAM (i440fx_init). */
 static int pc_i440fx(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_mr *pci,
-		     struct vmm_mr *ram, struct vmm_err *err)
+		     struct vmm_mr *ram, uint64_t below, struct vmm_err *err)
 {
 	int r;
 
@@ -74,30 +74,15 @@ static const struct pc_port pc_ports[] = {
 /* The PCI functions of pc -nodefaults, each with its bus-master address space. */
 static const char *const pc_pci_functions[] = { "i440FX", "PIIX3", "piix3-ide", "PIIX4_PM" };
 
-static int pc_build(struct vmm_memory *mem, uint64_t ram_size, const char *backend,
-		    struct vmm_err *err)
-{
-	struct vmm_mr *sys, *pci, *ram;
-	int r;
-
-	r = pc_system(mem, &sys, &pci, err);
-	if (!r)
-		r = pc_ram(mem, sys, ram_size, pc_ram_below(ram_size), backend, &ram, err);
-	if (!r)
-		r = pc_roms(mem, pci, err);
-	if (!r)
-		r = pc_i440fx(mem, sys, pci, ram, err);
-	if (!r)
-		r = pc_sysbus_io(mem, sys, err);
-	if (!r)
-		r = pc_io_space(mem, pc_ports, sizeof(pc_ports) / sizeof(pc_ports[0]), err);
-	if (!r)
-		r = pc_bus_masters(mem, sys, pc_pci_functions,
-				   sizeof(pc_pci_functions) / sizeof(pc_pci_functions[0]), err);
-	if (!r)
-		r = pc_acpi_blobs(mem, err);
-	return r;
-}
+static const struct pc_machine pc_machine = {
+	.name = "pc",
+	.ram_below = pc_ram_below,
+	.host_bridge = pc_i440fx,
+	.ports = pc_ports,
+	.nr_ports = sizeof(pc_ports) / sizeof(pc_ports[0]),
+	.pci_functions = pc_pci_functions,
+	.nr_pci_functions = sizeof(pc_pci_functions) / sizeof(pc_pci_functions[0]),
+};
 
 /**
  * vmm_machine_build_pc() - QEMU's pc memory map for @ram_size bytes of RAM
@@ -112,5 +97,5 @@ static int pc_build(struct vmm_memory *mem, uint64_t ram_size, const char *backe
 int vmm_machine_build_pc(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
 			 struct vmm_err *err)
 {
-	return pc_build_txn(mem, "pc", ram_size, pc_build, ram_backend, err);
+	return pc_build(mem, &pc_machine, ram_size, ram_backend, err);
 }

@@ -4,8 +4,9 @@
  * build the same way (hw/i386/pc.c pc_memory_init(), hw/i386/x86.c
  * x86_bios_rom_init(), hw/pci-host/pam.c init_pam(), hw/pci/pci.c
  * pci_init_bus_master(), hw/core/loader.c rom_add_blob() for fw_cfg's ACPI
- * tables): see pc_common_priv.h. pc.c and q35.c put them together with their own
- * host bridge and I/O port table.
+ * tables), and pc_build(), which puts them together with what pc.c or q35.c
+ * describes as its own: the below-4G rule, the host bridge, the I/O port
+ * table and the PCI functions (struct pc_machine).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,8 +35,9 @@ int pc_alias(struct vmm_memory *mem, const char *id, const char *name,
 	return parent ? vmm_mr_map(mr, parent, addr, prio, err) : 0;
 }
 
-int pc_system(struct vmm_memory *mem, struct vmm_mr **sys, struct vmm_mr **pci,
-	      struct vmm_err *err)
+/* "system" (with the "memory" address space) and the "pci" container. */
+static int pc_system(struct vmm_memory *mem, struct vmm_mr **sys, struct vmm_mr **pci,
+		     struct vmm_err *err)
 {
 	int r;
 
@@ -49,8 +51,9 @@ int pc_system(struct vmm_memory *mem, struct vmm_mr **sys, struct vmm_mr **pci,
 	return r;
 }
 
-int pc_ram(struct vmm_memory *mem, struct vmm_mr *sys, uint64_t ram_size, uint64_t below,
-	   const char *backend, struct vmm_mr **ram, struct vmm_err *err)
+/* pc.ram with ram-below-4g (@below bytes at 0) and ram-above-4g (the rest at 4G). */
+static int pc_ram(struct vmm_memory *mem, struct vmm_mr *sys, uint64_t ram_size, uint64_t below,
+		  const char *backend, struct vmm_mr **ram, struct vmm_err *err)
 {
 	struct vmm_ram_opts o = { .backend = backend ? backend : "anon" };
 	int r;
@@ -64,7 +67,8 @@ int pc_ram(struct vmm_memory *mem, struct vmm_mr *sys, uint64_t ram_size, uint64
 	return r;
 }
 
-int pc_roms(struct vmm_memory *mem, struct vmm_mr *pci, struct vmm_err *err)
+/* pc.bios, its isa-bios window and pc.rom in "pci" (x86_bios_rom_init). */
+static int pc_roms(struct vmm_memory *mem, struct vmm_mr *pci, struct vmm_err *err)
 {
 	struct vmm_ram_opts o = { .backend = "anon" };
 	struct vmm_mr *bios, *isa, *rom;
@@ -129,7 +133,8 @@ int pc_pams(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_mr *pci,
 	return r;
 }
 
-int pc_sysbus_io(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_err *err)
+/* kvm-ioapic, hpet and kvm-apic-msi in "system", inert (no irqchip here). */
+static int pc_sysbus_io(struct vmm_memory *mem, struct vmm_mr *sys, struct vmm_err *err)
 {
 	static const struct { const char *id; uint64_t addr, size; int prio; } d[] = {
 		{ "kvm-ioapic",   0xfec00000, 0x1000,   0 },
@@ -208,8 +213,12 @@ static int pc_port(struct vmm_memory *mem, struct vmm_mr *io, const struct pc_po
 	return r;
 }
 
-int pc_io_space(struct vmm_memory *mem, const struct pc_port *ports, size_t n,
-		struct vmm_err *err)
+/*
+ * "io" and its "I/O" address space: the ISA ports both machines have, then
+ * @ports (the machine's own) in order, then our debugcon and probe.
+ */
+static int pc_io_space(struct vmm_memory *mem, const struct pc_port *ports, size_t n,
+		       struct vmm_err *err)
 {
 	struct vmm_mr *io, *mr;
 	int r;
@@ -230,8 +239,13 @@ int pc_io_space(struct vmm_memory *mem, const struct pc_port *ports, size_t n,
 	return r;
 }
 
-int pc_bus_masters(struct vmm_memory *mem, struct vmm_mr *sys, const char *const *names,
-		   size_t n, struct vmm_err *err)
+/*
+ * One bus-master address space per PCI function, named as QEMU names the
+ * function: a "bus master container" holding a disabled "bus master" alias of
+ * all of "system" (pci_init_bus_master; the command register enables it).
+ */
+static int pc_bus_masters(struct vmm_memory *mem, struct vmm_mr *sys, const char *const *names,
+			  size_t n, struct vmm_err *err)
 {
 	struct vmm_mr *box, *bm;
 	char id[64];
@@ -255,7 +269,8 @@ int pc_bus_masters(struct vmm_memory *mem, struct vmm_mr *sys, const char *const
 	return r;
 }
 
-int pc_acpi_blobs(struct vmm_memory *mem, struct vmm_err *err)
+/* fw_cfg's ACPI blobs (rom_add_blob): unmapped, resizeable, read-only RAM blocks. */
+static int pc_acpi_blobs(struct vmm_memory *mem, struct vmm_err *err)
 {
 	/* sizes as QEMU 7.2 builds them for these machines: used, then reserved */
 	static const struct { const char *id, *name; uint64_t used, max; } b[] = {
@@ -275,17 +290,42 @@ int pc_acpi_blobs(struct vmm_memory *mem, struct vmm_err *err)
 	return r;
 }
 
-int pc_build_txn(struct vmm_memory *mem, const char *machine, uint64_t ram_size,
-		 int (*build)(struct vmm_memory *, uint64_t, const char *, struct vmm_err *),
-		 const char *backend, struct vmm_err *err)
+/* The whole map, in QEMU's creation order (pc_memory_init, then the chipset). */
+static int pc_build_map(struct vmm_memory *mem, const struct pc_machine *m, uint64_t ram_size,
+			const char *backend, struct vmm_err *err)
+{
+	uint64_t below = m->ram_below(ram_size);
+	struct vmm_mr *sys, *pci, *ram;
+	int r;
+
+	r = pc_system(mem, &sys, &pci, err);
+	if (!r)
+		r = pc_ram(mem, sys, ram_size, below, backend, &ram, err);
+	if (!r)
+		r = pc_roms(mem, pci, err);
+	if (!r)
+		r = m->host_bridge(mem, sys, pci, ram, below, err);
+	if (!r)
+		r = pc_sysbus_io(mem, sys, err);
+	if (!r)
+		r = pc_io_space(mem, m->ports, m->nr_ports, err);
+	if (!r)
+		r = pc_bus_masters(mem, sys, m->pci_functions, m->nr_pci_functions, err);
+	if (!r)
+		r = pc_acpi_blobs(mem, err);
+	return r;
+}
+
+int pc_build(struct vmm_memory *mem, const struct pc_machine *m, uint64_t ram_size,
+	     const char *backend, struct vmm_err *err)
 {
 	int r;
 
 	if (ram_size < 0x100000 || (ram_size & 0xfff))
 		return vmm_err_set(err, -EINVAL, "%s: RAM size 0x%llx is not a page multiple >= 1M",
-				   machine, (unsigned long long)ram_size);
+				   m->name, (unsigned long long)ram_size);
 	vmm_memory_begin(mem);
-	r = build(mem, ram_size, backend, err);
+	r = pc_build_map(mem, m, ram_size, backend, err);
 	if (r) {
 		vmm_memory_abort(mem);
 		return r;

@@ -101,31 +101,15 @@ static const struct pc_port q35_ports[] = {
 /* The PCI functions of q35 -nodefaults, each with its bus-master address space. */
 static const char *const q35_pci_functions[] = { "mch", "ICH9-LPC", "ich9-ahci", "ICH9-SMB" };
 
-static int q35_build(struct vmm_memory *mem, uint64_t ram_size, const char *backend,
-		     struct vmm_err *err)
-{
-	uint64_t below = q35_ram_below(ram_size);
-	struct vmm_mr *sys, *pci, *ram;
-	int r;
-
-	r = pc_system(mem, &sys, &pci, err);
-	if (!r)
-		r = pc_ram(mem, sys, ram_size, below, backend, &ram, err);
-	if (!r)
-		r = pc_roms(mem, pci, err);
-	if (!r)
-		r = q35_mch(mem, sys, pci, ram, below, err);
-	if (!r)
-		r = pc_sysbus_io(mem, sys, err);
-	if (!r)
-		r = pc_io_space(mem, q35_ports, sizeof(q35_ports) / sizeof(q35_ports[0]), err);
-	if (!r)
-		r = pc_bus_masters(mem, sys, q35_pci_functions,
-				   sizeof(q35_pci_functions) / sizeof(q35_pci_functions[0]), err);
-	if (!r)
-		r = pc_acpi_blobs(mem, err);
-	return r;
-}
+static const struct pc_machine q35_machine = {
+	.name = "q35",
+	.ram_below = q35_ram_below,
+	.host_bridge = q35_mch,
+	.ports = q35_ports,
+	.nr_ports = sizeof(q35_ports) / sizeof(q35_ports[0]),
+	.pci_functions = q35_pci_functions,
+	.nr_pci_functions = sizeof(q35_pci_functions) / sizeof(q35_pci_functions[0]),
+};
 
 /**
  * vmm_machine_build_q35() - QEMU's q35 memory map for @ram_size bytes of RAM
@@ -140,5 +124,5 @@ static int q35_build(struct vmm_memory *mem, uint64_t ram_size, const char *back
 int vmm_machine_build_q35(struct vmm_memory *mem, uint64_t ram_size, const char *ram_backend,
 			  struct vmm_err *err)
 {
-	return pc_build_txn(mem, "q35", ram_size, q35_build, ram_backend, err);
+	return pc_build(mem, &q35_machine, ram_size, ram_backend, err);
 }
