@@ -85,6 +85,16 @@ int print_ptrmap_put(struct print_ptrmap *m, const void *key, size_t val)
 	return 1;
 }
 
+int print_ptrmap_number(struct print_ptrmap *m, const void *key, size_t *group)
+{
+	int r = print_ptrmap_put(m, key, m->n);
+
+	if (r < 0)
+		return r;
+	print_ptrmap_get(m, key, group);
+	return 0;
+}
+
 bool print_ptrmap_get(const struct print_ptrmap *m, const void *key, size_t *val)
 {
 	size_t s;
@@ -266,7 +276,7 @@ ssize_t print_fvgroup_build(struct vmm_memory *m, struct print_fvgroup **out)
 	struct print_ptrmap byfv;
 	const void *key;
 	struct print_fvgroup *v;
-	size_t n = 0, ng = 0, i;
+	size_t n = 0, i;
 	struct vmm_as *as;
 
 	for (as = vmm_memory_first_as(m); as; as = as->next)
@@ -284,14 +294,11 @@ ssize_t print_fvgroup_build(struct vmm_memory *m, struct print_fvgroup **out)
 		v[i].fv = vmm_as_get_flatview(as);
 		/* a space without a view (never expected) gets a group of its own */
 		key = v[i].fv ? (const void *)v[i].fv : (const void *)as;
-		if (print_ptrmap_put(&byfv, key, ng) < 0) {
+		if (print_ptrmap_number(&byfv, key, &v[i].group) < 0) {
 			print_ptrmap_free(&byfv);
 			print_fvgroup_free(v, i + 1);
 			return -ENOMEM;
 		}
-		print_ptrmap_get(&byfv, key, &v[i].group);
-		if (v[i].group == ng)
-			ng++;
 	}
 	print_ptrmap_free(&byfv);
 	qsort(v, n, sizeof(*v), fvgroup_cmp);

@@ -228,7 +228,7 @@ static ssize_t mtree_groups(struct vmm_memory *m, struct mtree_asent **out)
 {
 	struct print_ptrmap byroot;
 	struct mtree_asent *v;
-	size_t n = 0, ng = 0, i;
+	size_t n = 0, i;
 	struct vmm_as *as;
 
 	for (as = vmm_memory_first_as(m); as; as = as->next)
@@ -244,14 +244,11 @@ static ssize_t mtree_groups(struct vmm_memory *m, struct mtree_asent **out)
 		/* a root-less space still needs a non-NULL key of its own */
 		const void *key = as->root ? (const void *)as->root : (const void *)as;
 
-		if (print_ptrmap_put(&byroot, key, ng) < 0) {
+		if (print_ptrmap_number(&byroot, key, &v[i].group) < 0) {
 			print_ptrmap_free(&byroot);
 			free(v);
 			return -ENOMEM;
 		}
-		print_ptrmap_get(&byroot, key, &v[i].group);
-		if (v[i].group == ng)
-			ng++;
 		v[i].as = as;
 		v[i].idx = i;
 	}

@@ -39,6 +39,12 @@ void print_ptrmap_free(struct print_ptrmap *m);
 int print_ptrmap_put(struct print_ptrmap *m, const void *key, size_t val);
 /* True and *@val set when @key is present. */
 bool print_ptrmap_get(const struct print_ptrmap *m, const void *key, size_t *val);
+/*
+ * Number keys by first use: *@group is @key's number, a new key getting the
+ * next one (0, 1, ...). 0 or -ENOMEM. How QEMU's printers group address
+ * spaces by root or by flat view, in the order the spaces were created.
+ */
+int print_ptrmap_number(struct print_ptrmap *m, const void *key, size_t *group);
 
 /* Room for a name with every byte escaped as \xNN (vmm/text.h), and the escaped name for a %s. */
 #define PRINT_NAME_BUF		(4 * 256 + 1)
